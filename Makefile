@@ -1,0 +1,38 @@
+# AgentGate: `make demo` and `make test` are the two entry points (see README).
+SWIFT ?= swift
+PREFIX ?= /usr/local
+BUILD_FLAGS ?=
+CONFIG ?= debug
+BIN = $(shell $(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS) --show-bin-path)/agentgate
+
+.PHONY: setup build release test lint format demo bench install deb clean
+
+setup:
+	@./scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS)
+
+release:
+	$(MAKE) build CONFIG=release
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+test: setup lint
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+
+demo: setup
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+	./scripts/demo.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/agentgate"
+
+bench: setup
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+	./scripts/bench.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/agentgate"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,1 @@
+// Attribution: see DESIGN.md. Filled in by its issue.

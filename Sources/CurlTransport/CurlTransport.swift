@@ -1,0 +1,1 @@
+// CurlTransport: see DESIGN.md. Filled in by its issue.

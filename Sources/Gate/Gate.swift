@@ -1,0 +1,1 @@
+// Gate: see DESIGN.md. Filled in by its issue.

@@ -1,0 +1,1 @@
+// GitReading: see DESIGN.md. Filled in by its issue.

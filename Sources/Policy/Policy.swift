@@ -1,0 +1,1 @@
+// Policy: see DESIGN.md. Filled in by its issue.

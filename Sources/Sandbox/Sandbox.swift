@@ -1,0 +1,1 @@
+// Sandbox: see DESIGN.md. Filled in by its issue.

@@ -1,0 +1,1 @@
+// Scanning: see DESIGN.md. Filled in by its issue.

@@ -1,0 +1,1 @@
+// TOML: see DESIGN.md. Filled in by its issue.
