@@ -129,3 +129,33 @@ public struct PatternRule: Sendable, Hashable {
       positives: positives.map(\.text), negatives: negatives.map(\.text))
   }
 }
+
+/// An example for a change rule: a synthetic commit change that must (or must not) trigger it.
+public struct ChangeExample: Sendable {
+  public var name: String
+  public var change: CommitChange
+  public init(_ name: String, _ change: CommitChange) {
+    self.name = name
+    self.change = change
+  }
+}
+
+/// A change rule: a predicate over a commit's file events (added, deleted, renamed, mode changes,
+/// symlink targets, binary content, sizes, which files changed together).
+public protocol ChangeRule: Sendable {
+  var id: String { get }
+  var description: String { get }
+  var severity: Severity { get }
+  var positives: [ChangeExample] { get }
+  var negatives: [ChangeExample] { get }
+  /// Findings for one commit's change (category `.risk`, `commit` set from the record).
+  func evaluate(_ change: CommitChange) -> [Finding]
+}
+
+extension ChangeRule {
+  public var metadata: RuleMetadata {
+    RuleMetadata(
+      id: id, family: .risk, description: description, severity: severity,
+      positives: positives.map(\.name), negatives: negatives.map(\.name))
+  }
+}

@@ -12,7 +12,8 @@ import GateCore
 @main
 struct AgentGate {
   static func main() async {
-    let code = await EntryPoint.run(AgentGateCommand.self, arguments: Array(CommandLine.arguments.dropFirst()))
+    let code = await EntryPoint.run(
+      AgentGateCommand.self, arguments: Array(CommandLine.arguments.dropFirst()))
     exit(code)
   }
 }
@@ -22,5 +23,7 @@ struct AgentGateCommand: AsyncParsableCommand {
     commandName: "agentgate",
     abstract: "Judge commits written by AI coding agents: attribute, scan, replay, decide, post.",
     version: AgentGateVersion.string,
-    subcommands: [])
+    subcommands: [
+      SandboxCommand.self, PostCommand.self, ReportCommand.self, OutboxCommand.self, DebugCommand.self,
+    ])
 }
