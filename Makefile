@@ -36,3 +36,13 @@ bench: setup
 
 clean:
 	rm -rf .build
+
+install:
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/agentgate/hooks $(DESTDIR)$(PREFIX)/share/doc/agentgate
+	install -m 0755 "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/agentgate" $(DESTDIR)$(PREFIX)/bin/agentgate
+	install -m 0755 hooks/* $(DESTDIR)$(PREFIX)/share/agentgate/hooks/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/agentgate/
+
+deb:
+	./scripts/build-deb.sh
