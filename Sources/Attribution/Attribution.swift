@@ -1,1 +1,0 @@
-// Attribution: see DESIGN.md. Filled in by its issue.

@@ -1,0 +1,160 @@
+// Tree export: a commit's tree, or the index, written into an empty directory for a replay. Files
+// keep their exec bit, symlinks are created as symlinks and never followed (every directory is
+// opened relative to its parent with O_NOFOLLOW), submodules become empty directories, and a name
+// that could escape or touch a Git directory stops the export with an error.
+
+internal import CGit2
+import Foundation
+
+extension Repository {
+  /// Writes the tree of `commit` into `directory` (created if missing, else it must be empty).
+  public func exportTree(commit: String, into directory: String) throws {
+    let root = try TreeWriter.open(directory)
+    defer { close(root) }
+    try handle.withLock { _ in
+      let id = try handle.resolveCommitID(commit)
+      let c = try handle.lookupCommit(id)
+      var treeOut: OpaquePointer?
+      try check(git_commit_tree(&treeOut, c.pointer), "git_commit_tree(\(id))")
+      let tree = GitObject(treeOut!)
+      try writeTree(tree.pointer, dirfd: root, path: "")
+    }
+  }
+
+  /// Writes the index (GIT_INDEX_FILE when set) into `directory` (created if missing, else empty).
+  public func exportIndex(into directory: String) throws {
+    let root = try TreeWriter.open(directory)
+    var dirs = TreeWriter.Directories(root: root)
+    defer { dirs.closeAll() }
+    try handle.withLock { _ in
+      let index = try openIndex()
+      for k in 0..<git_index_entrycount(index.pointer) {
+        guard let e = git_index_get_byindex(index.pointer, k) else { continue }
+        let path = String(cString: e.pointee.path)
+        if (e.pointee.flags & 0x3000) != 0 { throw GitError.unmergedIndex(path: path) }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for c in components where !TreeWriter.isSafe(c) { throw GitError.unsafePath(path) }
+        let parent = try dirs.directory(for: components.dropLast(), fullPath: path)
+        try writeEntry(
+          name: components.last!, id: ObjectID(e.pointee.id), mode: e.pointee.mode, dirfd: parent, path: path)
+      }
+    }
+  }
+
+  private func writeTree(_ tree: OpaquePointer, dirfd: Int32, path: String) throws {
+    for k in 0..<git_tree_entrycount(tree) {
+      guard let e = git_tree_entry_byindex(tree, k) else { continue }
+      let name = String(cString: git_tree_entry_name(e))
+      let full = path.isEmpty ? name : path + "/" + name
+      guard TreeWriter.isSafe(name) else { throw GitError.unsafePath(full) }
+      let id = ObjectID(git_tree_entry_id(e).pointee)
+      let mode = git_tree_entry_filemode(e).rawValue
+      if mode == 0o040000 {
+        let sub = try TreeWriter.makeDirectory(name, in: dirfd, path: full)
+        defer { close(sub) }
+        try writeTree(try handle.lookupTree(id).pointer, dirfd: sub, path: full)
+      } else {
+        try writeEntry(name: name, id: id, mode: mode, dirfd: dirfd, path: full)
+      }
+    }
+  }
+
+  private func writeEntry(name: String, id: ObjectID, mode: UInt32, dirfd: Int32, path: String) throws {
+    switch mode {
+    case 0o160000:
+      close(try TreeWriter.makeDirectory(name, in: dirfd, path: path))
+    case 0o120000:
+      let target = String(decoding: try handle.blobBytes(id), as: UTF8.self)
+      guard symlinkat(target, dirfd, name) == 0 else { throw GitError.io(call: "symlinkat", path: path, errno: errno) }
+    default:
+      let perm: mode_t = mode & 0o111 != 0 ? 0o755 : 0o644
+      let fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm)
+      guard fd >= 0 else { throw GitError.io(call: "openat", path: path, errno: errno) }
+      defer { close(fd) }
+      let bytes = try handle.blobBytes(id)
+      try bytes.withUnsafeBytes { buf in
+        var offset = 0
+        while offset < buf.count {
+          let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
+          if n < 0 {
+            if errno == EINTR { continue }
+            throw GitError.io(call: "write", path: path, errno: errno)
+          }
+          offset += n
+        }
+      }
+      guard fchmod(fd, perm) == 0 else { throw GitError.io(call: "fchmod", path: path, errno: errno) }
+    }
+  }
+}
+
+/// File-system steps of an export, all relative to directory descriptors.
+enum TreeWriter {
+  /// A path component that is safe to create: not empty, not `.` or `..`, no `/`, no NUL, and not a
+  /// spelling of `.git` (any case, trailing dots or spaces, or the 8.3 alias `git~1`).
+  static func isSafe(_ name: String) -> Bool {
+    if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.contains("\0") { return false }
+    var trimmed = Substring(name.lowercased())
+    while let last = trimmed.last, last == "." || last == " " { trimmed = trimmed.dropLast() }
+    return trimmed != ".git" && trimmed != "git~1"
+  }
+
+  /// Opens the export root: created when missing; an existing one must be an empty directory.
+  static func open(_ directory: String) throws -> Int32 {
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
+      guard isDir.boolValue, (try? FileManager.default.contentsOfDirectory(atPath: directory))?.isEmpty == true else {
+        throw GitError.exportTargetNotEmpty(directory)
+      }
+    } else {
+      do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      } catch {
+        throw GitError.io(call: "mkdir", path: directory, errno: EACCES)
+      }
+    }
+    let fd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { throw GitError.io(call: "open", path: directory, errno: errno) }
+    return fd
+  }
+
+  /// Creates `name` in `dirfd` (or reuses an existing real directory) and opens it without
+  /// following a symlink.
+  static func makeDirectory(_ name: String, in dirfd: Int32, path: String) throws -> Int32 {
+    if mkdirat(dirfd, name, 0o755) != 0 && errno != EEXIST {
+      throw GitError.io(call: "mkdirat", path: path, errno: errno)
+    }
+    let fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0 else { throw GitError.io(call: "openat", path: path, errno: errno) }
+    return fd
+  }
+
+  /// Open directory descriptors of an index export, by relative path.
+  struct Directories {
+    let root: Int32
+    var open: [String: Int32] = [:]
+
+    init(root: Int32) { self.root = root }
+
+    mutating func directory(for components: ArraySlice<String>, fullPath: String) throws -> Int32 {
+      var fd = root
+      var path = ""
+      for c in components {
+        path = path.isEmpty ? c : path + "/" + c
+        if let known = open[path] {
+          fd = known
+          continue
+        }
+        let sub = try TreeWriter.makeDirectory(c, in: fd, path: path)
+        open[path] = sub
+        fd = sub
+      }
+      return fd
+    }
+
+    func closeAll() {
+      for fd in open.values { close(fd) }
+      close(root)
+    }
+  }
+}

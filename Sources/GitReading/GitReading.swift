@@ -1,1 +1,0 @@
-// GitReading: see DESIGN.md. Filled in by its issue.

@@ -1,0 +1,255 @@
+// libgit2 handles: process-wide initialisation with deliberate cache and mapped-window limits, the
+// object id value, and the final classes that own C handles and free them in deinit.
+
+internal import CGit2
+import Foundation
+
+/// libgit2 initialised once per process, with its limits set on purpose (a lazily computed
+/// constant, not mutable state).
+enum Library {
+  static let ready: Void = {
+    git_libgit2_init()
+    configure()
+  }()
+
+  /// Limits chosen for reading whole histories on a small machine:
+  /// - object cache 128 MiB in total, trees and commits cached (blobs are read once, not cached);
+  /// - pack windows of 128 MiB, at most 512 MiB mapped and 256 pack files open;
+  /// - no hash re-verification of every object read (git itself does not verify on read; fsck does):
+  ///   it would double the cost of reading blobs.
+  private static func configure() {
+    // git_libgit2_opts is variadic, which Swift cannot call; on the Linux ABIs this package targets
+    // (x86_64 SysV, AArch64) integer variadic arguments travel like fixed ones, so the symbol is
+    // called through fixed-arity function types.
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "git_libgit2_opts") else { return }
+    typealias OptSize = @convention(c) (Int32, Int) -> Int32
+    typealias OptTypeSize = @convention(c) (Int32, Int32, Int) -> Int32
+    let setSize = unsafeBitCast(symbol, to: OptSize.self)
+    let setTypeSize = unsafeBitCast(symbol, to: OptTypeSize.self)
+    func opt(_ o: git_libgit2_opt_t) -> Int32 { Int32(truncatingIfNeeded: o.rawValue) }
+    _ = setSize(opt(GIT_OPT_SET_CACHE_MAX_SIZE), 128 << 20)
+    _ = setTypeSize(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_TREE.rawValue, 1 << 20)
+    _ = setTypeSize(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_COMMIT.rawValue, 64 << 10)
+    _ = setTypeSize(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_BLOB.rawValue, 0)
+    _ = setSize(opt(GIT_OPT_SET_MWINDOW_SIZE), 128 << 20)
+    _ = setSize(opt(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT), 512 << 20)
+    _ = setSize(opt(GIT_OPT_SET_MWINDOW_FILE_LIMIT), 256)
+    _ = setSize(opt(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION), 0)
+  }
+}
+
+/// A Git object id (SHA-1), hashable, with hex conversion.
+struct ObjectID: Hashable, CustomStringConvertible {
+  var raw: git_oid
+
+  init(_ raw: git_oid) { self.raw = raw }
+
+  init(hex: String) throws {
+    var oid = git_oid()
+    let status = hex.withCString { git_oid_fromstrn(&oid, $0, strlen($0)) }
+    guard status == 0, hex.utf8.count == 40 else {
+      throw GitError.badRevision(hex, message: "not a 40-digit hex object id")
+    }
+    raw = oid
+  }
+
+  static let zero = ObjectID(git_oid())
+
+  var isZero: Bool { self == .zero }
+
+  static func == (a: ObjectID, b: ObjectID) -> Bool {
+    withUnsafeBytes(of: a.raw) { x in withUnsafeBytes(of: b.raw) { y in memcmp(x.baseAddress!, y.baseAddress!, 20) == 0 } }
+  }
+
+  func hash(into hasher: inout Hasher) {
+    withUnsafeBytes(of: raw) { hasher.combine(bytes: $0) }
+  }
+
+  var hex: String {
+    var chars = [UInt8](repeating: 0, count: 40)
+    var copy = raw
+    chars.withUnsafeMutableBufferPointer { buf in
+      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: 40) { _ = git_oid_fmt($0, &copy) }
+    }
+    return String(decoding: chars, as: UTF8.self)
+  }
+
+  var description: String { hex }
+}
+
+/// Where and how to open a repository, kept so worker threads can open their own handles.
+struct OpenSpec: Sendable {
+  var gitDir: String
+  var workDir: String?
+  /// Extra object directories (push quarantine, GIT_OBJECT_DIRECTORY, alternates).
+  var objectDirectories: [String]
+  var indexFile: String?
+}
+
+/// An open `git_repository` with its object database. libgit2 handles are not safe for concurrent
+/// use: every use goes through `withLock`; threads that work in parallel open their own handle.
+final class RepoHandle: @unchecked Sendable {
+  let repo: OpaquePointer
+  let odb: OpaquePointer
+  let spec: OpenSpec
+  private let lock = NSRecursiveLock()
+
+  init(spec: OpenSpec) throws {
+    _ = Library.ready
+    var out: OpaquePointer?
+    let status = spec.gitDir.withCString {
+      git_repository_open_ext(&out, $0, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil)
+    }
+    if status < 0 { throw RepoHandle.openError(status, path: spec.gitDir) }
+    guard let repo = out else { throw GitError.notARepository(path: spec.gitDir, message: "no handle") }
+    self.repo = repo
+    var odbOut: OpaquePointer?
+    do {
+      if let workDir = spec.workDir {
+        try check(git_repository_set_workdir(repo, workDir, 0), "git_repository_set_workdir(\(workDir))")
+      }
+      try check(git_repository_odb(&odbOut, repo), "git_repository_odb")
+      for dir in spec.objectDirectories {
+        try check(git_odb_add_disk_alternate(odbOut, dir), "git_odb_add_disk_alternate(\(dir))")
+      }
+    } catch {
+      if let odbOut { git_odb_free(odbOut) }
+      git_repository_free(repo)
+      throw error
+    }
+    self.odb = odbOut!
+    self.spec = spec
+  }
+
+  deinit {
+    git_odb_free(odb)
+    git_repository_free(repo)
+  }
+
+  static func openError(_ status: Int32, path: String) -> GitError {
+    let message = lastErrorMessage()
+    if status == GIT_EOWNER.rawValue { return .unsafeOwnership(path: path, message: message) }
+    if status == GIT_ENOTFOUND.rawValue { return .notARepository(path: path, message: message) }
+    return .libgit2(call: "git_repository_open_ext(\(path))", code: status, message: message)
+  }
+
+  func withLock<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return try body(repo)
+  }
+}
+
+/// Owns one `git_object` (commit, tree, blob, tag) and frees it in deinit.
+final class GitObject {
+  let pointer: OpaquePointer
+  init(_ pointer: OpaquePointer) { self.pointer = pointer }
+  deinit { git_object_free(pointer) }
+}
+
+/// Owns a `git_reference`.
+final class GitReference {
+  let pointer: OpaquePointer
+  init(_ pointer: OpaquePointer) { self.pointer = pointer }
+  deinit { git_reference_free(pointer) }
+}
+
+/// Owns a `git_index`.
+final class GitIndex {
+  let pointer: OpaquePointer
+  init(_ pointer: OpaquePointer) { self.pointer = pointer }
+  deinit { git_index_free(pointer) }
+}
+
+/// Owns a `git_config`.
+final class GitConfig {
+  let pointer: OpaquePointer
+  init(_ pointer: OpaquePointer) { self.pointer = pointer }
+  deinit { git_config_free(pointer) }
+}
+
+// Lookups shared by the repository's parts. All take the raw repository pointer and must run
+// under the handle's lock.
+extension RepoHandle {
+  func lookupTree(_ id: ObjectID) throws -> GitObject {
+    var out: OpaquePointer?
+    var oid = id.raw
+    try check(git_tree_lookup(&out, repo, &oid), "git_tree_lookup(\(id))")
+    return GitObject(out!)
+  }
+
+  func lookupCommit(_ id: ObjectID) throws -> GitObject {
+    var out: OpaquePointer?
+    var oid = id.raw
+    try check(git_commit_lookup(&out, repo, &oid), "git_commit_lookup(\(id))")
+    return GitObject(out!)
+  }
+
+  /// Size and type of an object without loading its content.
+  func header(_ id: ObjectID) throws -> (size: Int, type: git_object_t) {
+    var size = 0
+    var type = GIT_OBJECT_ANY
+    var oid = id.raw
+    try check(git_odb_read_header(&size, &type, odb, &oid), "git_odb_read_header(\(id))")
+    return (size, type)
+  }
+
+  /// A blob's bytes, copied out of libgit2.
+  func blobBytes(_ id: ObjectID) throws -> [UInt8] {
+    var out: OpaquePointer?
+    var oid = id.raw
+    try check(git_blob_lookup(&out, repo, &oid), "git_blob_lookup(\(id))")
+    let blob = GitObject(out!)
+    let size = Int(git_blob_rawsize(blob.pointer))
+    guard size > 0, let base = git_blob_rawcontent(blob.pointer) else { return [] }
+    return [UInt8](UnsafeRawBufferPointer(start: base, count: size))
+  }
+
+  /// Resolves a revision expression (`main`, `HEAD~2`, a tag, an id) to the commit it names.
+  func resolveCommitID(_ rev: String) throws -> ObjectID {
+    var obj: OpaquePointer?
+    let status = git_revparse_single(&obj, repo, rev)
+    if status < 0 { throw GitError.badRevision(rev, message: lastErrorMessage()) }
+    let object = GitObject(obj!)
+    var peeled: OpaquePointer?
+    if git_object_peel(&peeled, object.pointer, GIT_OBJECT_COMMIT) < 0 {
+      throw GitError.badRevision(rev, message: lastErrorMessage())
+    }
+    let commit = GitObject(peeled!)
+    return ObjectID(git_commit_id(commit.pointer).pointee)
+  }
+
+  /// Peels an object id (tag or commit) to a commit id; nil when it names no commit here.
+  func peelToCommit(_ id: ObjectID) -> ObjectID? {
+    var obj: OpaquePointer?
+    var oid = id.raw
+    guard git_object_lookup(&obj, repo, &oid, GIT_OBJECT_ANY) == 0, let obj else { return nil }
+    let object = GitObject(obj)
+    var peeled: OpaquePointer?
+    guard git_object_peel(&peeled, object.pointer, GIT_OBJECT_COMMIT) == 0, let peeled else { return nil }
+    let commit = GitObject(peeled)
+    return ObjectID(git_commit_id(commit.pointer).pointee)
+  }
+
+  /// Every reference name with the commit it peels to (references to trees or blobs are left out).
+  func allReferences() throws -> [(name: String, commit: ObjectID)] {
+    var iterator: OpaquePointer?
+    try check(git_reference_iterator_new(&iterator, repo), "git_reference_iterator_new")
+    defer { git_reference_iterator_free(iterator) }
+    var result: [(String, ObjectID)] = []
+    while true {
+      var ref: OpaquePointer?
+      let status = git_reference_next(&ref, iterator)
+      if status == GIT_ITEROVER.rawValue { break }
+      try check(status, "git_reference_next")
+      let reference = GitReference(ref!)
+      let name = String(cString: git_reference_name(reference.pointer))
+      var resolved: OpaquePointer?
+      guard git_reference_resolve(&resolved, reference.pointer) == 0, let resolved else { continue }
+      let direct = GitReference(resolved)
+      guard let target = git_reference_target(direct.pointer) else { continue }
+      if let commit = peelToCommit(ObjectID(target.pointee)) { result.append((name, commit)) }
+    }
+    return result
+  }
+}

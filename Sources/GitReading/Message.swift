@@ -1,0 +1,177 @@
+// Commit records copied out of libgit2: messages decoded by their `encoding` header, and trailers
+// parsed the way `git interpret-trailers --parse` does, plus trailer-shaped lines elsewhere.
+
+internal import CGit2
+import Foundation
+import GateCore
+
+/// Builds the GateCore record of a `git_commit` (must run under the handle's lock).
+func makeCommitRecord(_ commit: OpaquePointer) -> CommitRecord {
+  let id = ObjectID(git_commit_id(commit).pointee).hex
+  var parents: [String] = []
+  for i in 0..<git_commit_parentcount(commit) {
+    if let p = git_commit_parent_id(commit, i) { parents.append(ObjectID(p.pointee).hex) }
+  }
+  let encoding = git_commit_message_encoding(commit).map { String(cString: $0) }
+  func text(_ p: UnsafePointer<CChar>?) -> String {
+    guard let p else { return "" }
+    return MessageText.decode(UnsafeRawBufferPointer(start: p, count: strlen(p)), encoding: encoding)
+  }
+  func signature(_ s: UnsafePointer<git_signature>?) -> Signature {
+    guard let s else { return Signature(name: "", email: "") }
+    return Signature(
+      name: text(s.pointee.name), email: text(s.pointee.email), time: Int64(s.pointee.when.time),
+      offsetMinutes: Int(s.pointee.when.offset))
+  }
+  let message = text(git_commit_message(commit))
+  return CommitRecord(
+    id: id, parents: parents, author: signature(git_commit_author(commit)),
+    committer: signature(git_commit_committer(commit)), message: message, encoding: encoding,
+    trailers: MessageText.trailers(of: message))
+}
+
+/// Message decoding and trailer parsing, pure functions of text.
+public enum MessageText {
+  /// Decodes message bytes by a commit's `encoding` header; unknown encodings and invalid bytes
+  /// become U+FFFD replacement characters, never a crash.
+  public static func decode(_ bytes: UnsafeRawBufferPointer, encoding: String?) -> String {
+    let name = (encoding ?? "utf-8").lowercased().filter { $0.isLetter || $0.isNumber }
+    switch name {
+    case "utf8", "":
+      return String(decoding: bytes, as: UTF8.self)
+    case "iso88591", "latin1", "l1", "iso885915", "latin9", "88591":
+      var scalars = String.UnicodeScalarView()
+      for b in bytes { scalars.append(Unicode.Scalar(b)) }
+      return String(scalars)
+    default:
+      let known: [String: String.Encoding] = [
+        "cp1252": .windowsCP1252, "windows1252": .windowsCP1252, "iso88592": .isoLatin2,
+        "latin2": .isoLatin2, "cp1250": .windowsCP1250, "windows1250": .windowsCP1250,
+        "cp1251": .windowsCP1251, "windows1251": .windowsCP1251, "shiftjis": .shiftJIS, "sjis": .shiftJIS,
+        "eucjp": .japaneseEUC, "utf16": .utf16, "ascii": .ascii, "usascii": .ascii,
+      ]
+      if let enc = known[name], let s = String(data: Data(bytes), encoding: enc) { return s }
+      return String(decoding: bytes, as: UTF8.self)
+    }
+  }
+
+  public static func decode(_ bytes: [UInt8], encoding: String?) -> String {
+    bytes.withUnsafeBytes { decode($0, encoding: encoding) }
+  }
+
+  static let scissors = "# ------------------------ >8"
+
+  /// Trailers of the final paragraph as `git interpret-trailers --parse` reports them (keys as
+  /// written, values trimmed, continuation lines unfolded), then every trailer-shaped line elsewhere
+  /// in the body with `inTrailerBlock == false`. Nothing below a scissors line counts.
+  public static func trailers(of message: String) -> [Trailer] {
+    var lines = message.split(separator: "\n", omittingEmptySubsequences: false).map {
+      $0.hasSuffix("\r") ? $0.dropLast() : $0
+    }
+    if let cut = lines.firstIndex(where: { $0.hasPrefix(scissors) }) { lines.removeSubrange(cut...) }
+    func isBlank(_ l: Substring) -> Bool { l.allSatisfy { $0 == " " || $0 == "\t" } }
+    func isComment(_ l: Substring) -> Bool { l.hasPrefix("#") }
+    // Drop trailing blank and comment lines.
+    while let last = lines.last, isBlank(last) || isComment(last) { lines.removeLast() }
+    // The title is the first paragraph; it never holds trailers.
+    var bodyStart = 0
+    while bodyStart < lines.count, isBlank(lines[bodyStart]) { bodyStart += 1 }
+    while bodyStart < lines.count, !isBlank(lines[bodyStart]) { bodyStart += 1 }
+    // The last paragraph.
+    var blockStart = lines.count
+    while blockStart > bodyStart, !isBlank(lines[blockStart - 1]) { blockStart -= 1 }
+    var inBlock: [Trailer] = []
+    if blockStart > bodyStart, blockStart < lines.count, isTrailerBlock(lines[blockStart...]) {
+      inBlock = parseBlock(lines[blockStart...])
+    } else {
+      blockStart = lines.count
+    }
+    var elsewhere: [Trailer] = []
+    if bodyStart < blockStart {
+      for line in lines[bodyStart..<blockStart] where !isComment(line) {
+        if let t = splitTrailer(line) { elsewhere.append(Trailer(key: t.key, value: t.value, inTrailerBlock: false)) }
+      }
+    }
+    return inBlock + elsewhere
+  }
+
+  /// git's rule: a paragraph is a trailer block when all its lines are trailers (or continuations),
+  /// or when at least a quarter are and one carries a git-generated prefix.
+  static func isTrailerBlock(_ block: ArraySlice<Substring>) -> Bool {
+    var trailerLines = 0
+    var nonTrailerLines = 0
+    var possibleContinuations = 0
+    var recognized = false
+    for line in block.reversed() {
+      if line.hasPrefix("#") { continue }
+      if line.hasPrefix("Signed-off-by: ") || line.hasPrefix("(cherry picked from commit ") {
+        trailerLines += 1
+        possibleContinuations = 0
+        recognized = true
+        continue
+      }
+      if splitTrailer(line) != nil {
+        trailerLines += 1
+        possibleContinuations = 0
+      } else if line.first == " " || line.first == "\t" {
+        possibleContinuations += 1
+      } else {
+        nonTrailerLines += 1 + possibleContinuations
+        possibleContinuations = 0
+      }
+    }
+    nonTrailerLines += possibleContinuations
+    if recognized && trailerLines * 3 >= nonTrailerLines { return true }
+    return trailerLines > 0 && nonTrailerLines == 0
+  }
+
+  static func parseBlock(_ block: ArraySlice<Substring>) -> [Trailer] {
+    var result: [Trailer] = []
+    var lastWasTrailer = false
+    for line in block {
+      if line.hasPrefix("#") { continue }
+      if let t = splitTrailer(line) {
+        result.append(Trailer(key: t.key, value: t.value, inTrailerBlock: true))
+        lastWasTrailer = true
+      } else if lastWasTrailer, line.first == " " || line.first == "\t" {
+        let more = line.trimmingCharacters(in: .whitespaces)
+        if !more.isEmpty {
+          let previous = result[result.count - 1].value
+          result[result.count - 1].value = previous.isEmpty ? more : previous + " " + more
+        }
+      } else {
+        lastWasTrailer = false
+      }
+    }
+    return result
+  }
+
+  /// `Key: value` as git's find_separator sees it: a token of letters, digits and dashes, optional
+  /// blanks, then ':'. Lines starting with a blank are not trailers.
+  static func splitTrailer(_ line: Substring) -> (key: String, value: String)? {
+    var tokenEnd: Substring.Index?
+    var whitespaceFound = false
+    var i = line.startIndex
+    while i < line.endIndex {
+      let c = line[i]
+      if c == ":" {
+        guard i > line.startIndex else { return nil }
+        let key = String(line[line.startIndex..<(tokenEnd ?? i)])
+        let value = line[line.index(after: i)...].trimmingCharacters(in: .whitespaces)
+        return key.isEmpty ? nil : (key, value)
+      }
+      if !whitespaceFound, c.isASCII, c.isLetter || c.isNumber || c == "-" {
+        i = line.index(after: i)
+        continue
+      }
+      if i != line.startIndex, c == " " || c == "\t" {
+        if !whitespaceFound { tokenEnd = i }
+        whitespaceFound = true
+        i = line.index(after: i)
+        continue
+      }
+      return nil
+    }
+    return nil
+  }
+}

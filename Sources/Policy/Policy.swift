@@ -1,1 +1,0 @@
-// Policy: see DESIGN.md. Filled in by its issue.
