@@ -200,6 +200,9 @@ public final class Scanner: Sendable {
 
   func scanFile(_ file: FileDiff, commit: String?, isAgent: Bool, scratch: PCRE2Scratch) -> ScanResult {
     var result = ScanResult()
+    if file.status != .deleted {
+      pathOnlyFindings(path: file.path, commit: commit, isAgent: isAgent, scratch: scratch, into: &result)
+    }
     if let reason = file.skipped {
       admit(
         skippedFinding(reason, path: file.path, commit: commit, blob: file.newBlob, detail: nil), secret: nil,
@@ -215,16 +218,6 @@ public final class Scanner: Sendable {
         secret: nil, match: nil, line: nil, markers: nil, isAgent: isAgent, scratch: scratch, into: &result)
       return result
     }
-    if file.status != .deleted {
-      for i in pathOnlyRules where rules[i].applies(to: file.path, scratch: scratch) {
-        let r = rules[i]
-        let f = Finding(
-          rule: r.rule.id, category: r.rule.category, severity: r.severity, commit: commit, path: file.path,
-          fingerprint: secretFingerprint(rule: r.rule.id, secret: file.path), match: file.path,
-          message: r.rule.message)
-        admit(f, secret: nil, match: nil, line: nil, markers: nil, isAgent: isAgent, scratch: scratch, into: &result)
-      }
-    }
     scanBlock(
       lines.added, side: .added, path: file.path, commit: commit, isAgent: isAgent, scratch: scratch, into: &result)
     if hasRemovedSideRules {
@@ -233,6 +226,19 @@ public final class Scanner: Sendable {
         into: &result)
     }
     return result
+  }
+
+  /// Findings of path-only rules (a pattern-less rule reports every file its path filters admit).
+  func pathOnlyFindings(
+    path: String, commit: String?, isAgent: Bool, scratch: PCRE2Scratch, into result: inout ScanResult
+  ) {
+    for i in pathOnlyRules where rules[i].applies(to: path, scratch: scratch) {
+      let r = rules[i]
+      let f = Finding(
+        rule: r.rule.id, category: r.rule.category, severity: r.severity, commit: commit, path: path,
+        fingerprint: secretFingerprint(rule: r.rule.id, secret: path), match: path, message: r.rule.message)
+      admit(f, secret: nil, match: nil, line: nil, markers: nil, isAgent: isAgent, scratch: scratch, into: &result)
+    }
   }
 
   func skippedFinding(_ reason: SkipReason, path: String, commit: String?, blob: String?, detail: String?) -> Finding {
