@@ -64,11 +64,28 @@ public struct RuleAllowlist: Sendable, Hashable {
   /// PCRE2 patterns tested against the file path; a hit drops the finding.
   public var paths: [String]
 
-  public init(regexes: [String] = [], stopwords: [String] = [], paths: [String] = []) {
+  /// What `regexes` are tested against.
+  public var regexTarget: RegexTarget
+  /// When true, every non-empty criterion must hit to drop a finding (gitleaks `condition = "AND"`);
+  /// by default any one does.
+  public var requiresAll: Bool
+
+  public enum RegexTarget: String, Sendable, Hashable {
+    case secret, match, line
+  }
+
+  public init(
+    regexes: [String] = [], stopwords: [String] = [], paths: [String] = [], regexTarget: RegexTarget = .secret,
+    requiresAll: Bool = false
+  ) {
     self.regexes = regexes
     self.stopwords = stopwords
     self.paths = paths
+    self.regexTarget = regexTarget
+    self.requiresAll = requiresAll
   }
+
+  public var isEmpty: Bool { regexes.isEmpty && stopwords.isEmpty && paths.isEmpty }
 
   public static let none = RuleAllowlist()
 }
@@ -82,15 +99,18 @@ public struct PatternRule: Sendable, Hashable {
   public var severity: Severity
   /// Case-insensitive keywords; the regex runs only when one occurs in the text. Empty: always runs.
   public var keywords: [String]
-  /// PCRE2 pattern (UTF mode).
+  /// PCRE2 pattern (UTF mode). Empty for a path-only rule (`paths` non-empty): it reports the file.
   public var pattern: String
-  /// Capture group holding the secret (0: the whole match).
+  /// Capture group holding the secret (0: the whole match; -1: the first group that took part in
+  /// the match, else the whole match, as gitleaks does when `secretGroup` is not set).
   public var secretGroup: Int
   /// Minimum Shannon entropy (bits per character) of the secret; nil: no check.
   public var entropy: Double?
   /// PCRE2 patterns over the path: when non-empty the rule runs only on matching paths.
   public var paths: [String]
   public var allowlist: RuleAllowlist
+  /// Further allowlists, each checked on its own (gitleaks `[[rules.allowlists]]`).
+  public var extraAllowlists: [RuleAllowlist] = []
   public var side: LineSide
   /// What a reviewer should look at; defaults to the description.
   public var message: String

@@ -1,1 +1,0 @@
-// Reporting: see DESIGN.md. Filled in by its issue.

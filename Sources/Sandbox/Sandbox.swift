@@ -1,1 +1,0 @@
-// Sandbox: see DESIGN.md. Filled in by its issue.

@@ -1,0 +1,193 @@
+// The size-capped writable work dir and the per-run sandbox uid.
+//
+// As root: a per-run uid from a locked allocator (a lock file per uid, flock'd for the whole
+// run; the lock is also the owner lock that lets the next holder sweep a dead run's leftovers),
+// and a tmpfs mounted with size= and nr_inodes= at <stateDir>/runs/<uid>/work, owned by that uid,
+// so everything written there is capped, many small files included.
+// Unprivileged: a plain temp dir that the sandbox copies into a size-capped tmpfs of its own
+// (bwrap --size); the host copy is never written by the sandbox.
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A sandbox uid held under lock until released (deinit).
+public final class SandboxUIDLease: @unchecked Sendable {
+  public let uid: UInt32
+  private let lock: FileDescriptor
+
+  init(uid: UInt32, lock: FileDescriptor) {
+    self.uid = uid
+    self.lock = lock
+  }
+
+  /// Takes a free uid in `range`, starting at a pid-dependent offset to spread concurrent runs.
+  static func acquire(stateDir: String, range: ClosedRange<UInt32>) throws(SandboxError) -> SandboxUIDLease {
+    try secureDirectory(stateDir, mode: 0o755)
+    try secureDirectory("\(stateDir)/uids", mode: 0o700)
+    let count = UInt32(range.count)
+    let start = UInt32(getpid()) % count
+    for i in 0..<count {
+      let uid = range.lowerBound + (start + i) % count
+      if let lease = tryLock(stateDir: stateDir, uid: uid) { return lease }
+    }
+    throw .noFreeUID(range: range)
+  }
+
+  static func tryLock(stateDir: String, uid: UInt32) -> SandboxUIDLease? {
+    let fd = open("\(stateDir)/uids/\(uid).lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+    guard fd >= 0 else { return nil }
+    let owned = FileDescriptor(fd)
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return nil }
+    return SandboxUIDLease(uid: uid, lock: owned)
+  }
+}
+
+public enum QuotaMethod: String, Sendable, Codable {
+  /// A tmpfs mounted by the gate with size= and nr_inodes= (root).
+  case tmpfsMount = "tmpfs-mount"
+  /// A tmpfs inside the sandbox (bwrap --size) seeded with a copy of the dir (unprivileged).
+  case sandboxTmpfs = "sandbox-tmpfs"
+}
+
+/// A writable work dir whose total size (and, as root, inode count) is capped.
+public final class QuotaWorkDir: @unchecked Sendable {
+  /// Where the caller puts the tree (the lead exports the commit's tree here).
+  public let path: String
+  public let method: QuotaMethod
+  public let diskBytes: Int
+  /// Root runs: the sandbox uid that owns the dir and runs in it.
+  public let lease: SandboxUIDLease?
+  let runDir: String?
+  private var removed = false
+  private var adopted = false
+
+  private init(path: String, method: QuotaMethod, diskBytes: Int, lease: SandboxUIDLease?, runDir: String?) {
+    self.path = path
+    self.method = method
+    self.diskBytes = diskBytes
+    self.lease = lease
+    self.runDir = runDir
+  }
+
+  /// Inodes allowed in a tmpfs of `bytes`: one per 4 KiB, at least 4096.
+  public static func inodeCap(forBytes bytes: Int) -> Int { max(4096, bytes / 4096) }
+
+  /// Creates the work dir for `policy` (as root a fresh tmpfs mount, else a temp dir).
+  public static func create(policy: SandboxPolicy) throws(SandboxError) -> QuotaWorkDir {
+    let bytes = policy.limits.diskBytes
+    guard geteuid() == 0 else {
+      var template = Array("\(temporaryDirectory())/agentgate-work.XXXXXX".utf8CString)
+      guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+        throw .systemCall("mkdtemp", errno: errno)
+      }
+      return QuotaWorkDir(
+        path: cString(template), method: .sandboxTmpfs, diskBytes: bytes, lease: nil, runDir: nil)
+    }
+    let lease = try SandboxUIDLease.acquire(stateDir: policy.stateDir, range: policy.uidRange)
+    try secureDirectory("\(policy.stateDir)/runs", mode: 0o755)
+    let runDir = "\(policy.stateDir)/runs/\(lease.uid)"
+    // We hold the uid's lock: anything left under its run dir belongs to a dead run.
+    sweepRunDir(runDir)
+    RunCgroups.sweep(uid: lease.uid)
+    try secureDirectory(runDir, mode: 0o755)
+    let work = "\(runDir)/work"
+    try sys(mkdir(work, 0o700), "mkdir(\(work))")
+    let options =
+      "size=\(bytes),nr_inodes=\(inodeCap(forBytes: bytes)),mode=0700,uid=\(lease.uid),gid=\(lease.uid)"
+    guard mount("agentgate-work", work, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options) == 0 else {
+      let e = errno
+      rmdir(work)
+      throw .systemCall("mount(tmpfs \(work))", errno: e)
+    }
+    return QuotaWorkDir(path: work, method: .tmpfsMount, diskBytes: bytes, lease: lease, runDir: runDir)
+  }
+
+  /// Unmounts and removes what a dead run left in its run dir.
+  static func sweepRunDir(_ runDir: String) {
+    var st = stat()
+    guard lstat(runDir, &st) == 0 else { return }
+    while umount2("\(runDir)/work", Int32(MNT_DETACH)) == 0 {}
+    FileTree.removeTree(runDir)
+  }
+
+  /// Removes every stale run dir and cgroup under `stateDir` whose uid lock is free.
+  public static func sweepStale(policy: SandboxPolicy) {
+    guard geteuid() == 0, let dir = try? FileTree.openDirectory("\(policy.stateDir)/runs"),
+      let names = try? FileTree.entries(dir.raw)
+    else { return }
+    for name in names {
+      guard let uid = UInt32(name), policy.uidRange.contains(uid),
+        let lease = SandboxUIDLease.tryLock(stateDir: policy.stateDir, uid: uid)
+      else { continue }
+      sweepRunDir("\(policy.stateDir)/runs/\(name)")
+      RunCgroups.sweep(uid: uid)
+      _ = lease
+    }
+  }
+
+  /// Copies the contents of host dir `source` in, without following links.
+  public func fill(from source: String) throws(SandboxError) {
+    let src = try FileTree.openDirectory(source)
+    let dst = try FileTree.openDirectory(path)
+    try FileTree.copyContents(from: src.raw, to: dst.raw, owner: owner)
+    adopted = owner == nil
+  }
+
+  /// Copies the work dir's contents (hostile) back into `destination`, never following links.
+  public func copyBack(to destination: String) throws(SandboxError) {
+    guard method == .tmpfsMount else {
+      throw .invalidRequest(
+        "copy-back needs the gate's quota mount (run as root); unprivileged, the work dir lives only inside the sandbox"
+      )
+    }
+    let src = try FileTree.openDirectory(path)
+    let dst = try FileTree.openDirectory(destination)
+    let me = (uid: getuid(), gid: getgid())
+    try FileTree.copyContents(from: src.raw, to: dst.raw, owner: me)
+  }
+
+  var owner: (uid: UInt32, gid: UInt32)? { lease.map { (uid: $0.uid, gid: $0.uid) } }
+
+  /// Gives everything in the dir to the sandbox uid (after the caller exported a tree as root).
+  func adoptForSandbox() throws(SandboxError) {
+    guard let owner, !adopted else { return }
+    let dir = try FileTree.openDirectory(path)
+    try FileTree.chownContents(dir.raw, owner: owner)
+    adopted = true
+  }
+
+  /// Free bytes and inodes left (to tell a full disk from other failures).
+  var isFull: Bool {
+    var s = statvfs()
+    guard statvfs(path, &s) == 0 else { return false }
+    return s.f_bavail == 0 || s.f_favail == 0
+  }
+
+  /// Removes the work dir: unmounts the tmpfs (its contents vanish with it) or removes the temp
+  /// tree without following links.
+  public func remove() {
+    guard !removed else { return }
+    removed = true
+    if let runDir {
+      QuotaWorkDir.sweepRunDir(runDir)
+    } else {
+      FileTree.removeTree(path)
+    }
+  }
+
+  deinit { remove() }
+}
+
+func temporaryDirectory() -> String {
+  if let t = getenv("TMPDIR"), t.pointee != 0 {
+    let s = String(cString: t)
+    return s.hasSuffix("/") && s.count > 1 ? String(s.dropLast()) : s
+  }
+  return "/tmp"
+}
+
+/// The text of a NUL-terminated buffer.
+func cString(_ buffer: [CChar]) -> String {
+  String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
