@@ -1,1 +1,0 @@
-// Gate: see DESIGN.md. Filled in by its issue.
