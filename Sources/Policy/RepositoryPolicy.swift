@@ -610,6 +610,11 @@ extension RepositoryPolicy: TableConvertible {
     return (policy, ctx.origins)
   }
 
+  /// Reads and validates a policy file from disk (`agentgate policy check FILE`).
+  public static func load(path: String) throws(PolicyError) -> RepositoryPolicy {
+    try parse(try readText(path), source: path)
+  }
+
   /// The policy as a TOML table holding every key (defaults included).
   public var table: TOMLTable { tomlTable }
 

@@ -19,12 +19,9 @@ public protocol PolicyRefReader {
   func defaultBranch() -> String?
   /// A value from the repository's git configuration.
   func configString(_ key: String) -> String?
-  /// The work tree of the repository being judged; nil for a bare repository.
+  /// The work tree of the repository being judged; nil for a bare repository. `ci` refuses a
+  /// `--policy` file inside it (the commit under judgement could have written it).
   var workTreePath: String? { get }
-}
-
-extension PolicyRefReader {
-  public var workTreePath: String? { nil }
 }
 
 /// The ways agentgate is run; each has its own order of policy sources.
