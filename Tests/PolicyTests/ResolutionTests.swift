@@ -98,6 +98,7 @@ func resolver(
     #expect(r.location == .commit(head))
     #expect(r.origins["scanning.fail_on"] == .file(source: "HEAD:.agentgate.toml", line: 2))
     #expect(r.origins["agents.min_confidence"] == .builtInDefault)
+    #expect(r.trail == ["--policy: not given", "HEAD@\(head.prefix(12)): .agentgate.toml used"])
   }
 
   @Test func unbornHeadGivesTheDefault() throws {
@@ -152,6 +153,21 @@ func resolver(
       }
       #expect(flag == "--policy-ref")
       #expect(name == ep.rawValue)
+    }
+  }
+
+  @Test func policyPathThatIsADirectoryIsAnError() throws {
+    let repo = try GitRepo()
+    try repo.commit("dir", files: [".agentgate.toml/x": "y"])
+    do {
+      _ = try resolver(GitCLIReader(repo)).resolve(entryPoint: .preCommit)
+      Issue.record("expected an error")
+    } catch {
+      guard case .refUnreadable(_, let path, _) = error else {
+        Issue.record("unexpected \(error)")
+        return
+      }
+      #expect(path == ".agentgate.toml")
     }
   }
 
