@@ -188,6 +188,30 @@ func dotted(_ key: String) -> String {
     #expect(p.replay.timing(at: .replay) == .sync)
   }
 
+  @Test func whoIsJudgedAsAnAgent() {
+    var p = RepositoryPolicy()
+    let strong = Attribution(agent: "claude-code", confidence: .high)
+    let weak = Attribution(agent: "claude-code", confidence: .low)
+    #expect(p.judgesAsAgent(attribution: strong, authorEmail: "dev@example.com"))
+    #expect(!p.judgesAsAgent(attribution: weak, authorEmail: "dev@example.com"))
+    #expect(!p.judgesAsAgent(attribution: .none, authorEmail: "dev@example.com"))
+    p.agents.unattributedAsAgent = true
+    #expect(p.judgesAsAgent(attribution: .none, authorEmail: "dev@example.com"))
+    #expect(p.judgesAsAgent(attribution: weak, authorEmail: "dev@example.com"))
+    p.agents.humanIdentities = ["*@example.com"]
+    #expect(!p.judgesAsAgent(attribution: strong, authorEmail: "dev@example.com"))
+    p.agents.humanIdentities = []
+    p.agents.unattributedAsAgent = false
+    p.agents.agentIdentities = [AgentIdentity(email: "bot@example.com")]
+    #expect(p.judgesAsAgent(attribution: .none, authorEmail: "BOT@example.com"))
+    p.agents.minConfidence = .low
+    #expect(p.judgesAsAgent(attribution: weak, authorEmail: "dev@example.com"))
+    #expect(p.replays(agent: true))
+    #expect(!p.replays(agent: false))
+    p.replay.authors = .all
+    #expect(p.replays(agent: false))
+  }
+
   @Test func identityGlobs() {
     var agents = AgentsPolicy()
     agents.humanIdentities = ["*@people.example.com"]
