@@ -91,7 +91,8 @@ public struct MachineConfig: Sendable, Equatable {
   // [limits]
   public var ceilings = ResourceLimits.defaultCeilings
   // [outbox]
-  public var outboxDir = ""
+  /// Where undelivered verdicts wait (`load` uses $XDG_STATE_HOME/agentgate/outbox).
+  public var outboxDir = "/var/lib/agentgate/outbox"
   // [tokens]
   /// Forge name → the environment variable holding its token (the name only, never the value).
   public var tokenVariables: [String: String] = MachineConfig.defaultTokenVariables
@@ -108,7 +109,7 @@ public struct MachineConfig: Sendable, Equatable {
   public var extraRulesFiles: [String] = []
   // [jobs]
   /// Where async replay jobs are queued.
-  public var asyncJobDir = ""
+  public var asyncJobDir = "/var/lib/agentgate/jobs"
 
   /// Where each value came from (dotted key → origin).
   public var origins: [String: SettingOrigin] = [:]
@@ -339,10 +340,13 @@ private struct MachineFile: TableConvertible {
     Field(
       key: "tokens",
       decode: { s, v, full, line, ctx throws(PolicyError) in
+        guard case .table(let t) = v else { throw ctx.wrongType(full, line, expected: "a table", found: v) }
         let map = try [String: String].decode(v, key: full, line: line, ctx: ctx)
         for (forge, name) in map where !isEnvironmentName(name) {
-          throw ctx.badValue(
-            "\(full).\(forge)", line, .string(name), expected: "the NAME of an environment variable, not a token")
+          // The value may be a token pasted by mistake: never echo it.
+          throw PolicyError.badValue(
+            source: ctx.source, key: "\(full).\(forge)", line: t.line(of: forge) ?? line, value: "(value not shown)",
+            expected: "the NAME of an environment variable in capitals (like GITHUB_TOKEN), never a token")
         }
         s.config.tokenVariables.merge(map) { _, new in new }
       }, encode: { $0.config.tokenVariables.toml }),
@@ -361,11 +365,11 @@ private struct MachineFile: TableConvertible {
   list.allSatisfy { absolutePath($0) == nil } ? nil : "absolute paths (or ones starting with ~/)"
 }
 
-/// `[A-Za-z_][A-Za-z0-9_]*`: what an environment variable name looks like.
+/// `[A-Z_][A-Z0-9_]*`, at most 64 characters: what a token variable name looks like (tokens have
+/// lowercase letters or dashes, so a pasted token is refused).
 func isEnvironmentName(_ s: String) -> Bool {
-  guard let first = s.unicodeScalars.first, first == "_" || ("A"..."Z").contains(first) || ("a"..."z").contains(first)
-  else { return false }
-  return s.unicodeScalars.allSatisfy {
-    $0 == "_" || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || ("0"..."9").contains($0)
+  guard let first = s.unicodeScalars.first, first == "_" || ("A"..."Z").contains(first), s.count <= 64 else {
+    return false
   }
+  return s.unicodeScalars.allSatisfy { $0 == "_" || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
 }

@@ -535,6 +535,21 @@ extension RepositoryPolicy {
     return action
   }
 
+  /// Whether a commit is judged by the agent table: listed human identities never are, listed agent
+  /// identities always are, then an attribution at or above `agents.min_confidence`; a commit with no
+  /// attribution (or one below the threshold) is an agent's only with `agents.unattributed_as_agent`.
+  public func judgesAsAgent(attribution: Attribution, authorEmail: String) -> Bool {
+    if agents.isHuman(email: authorEmail) { return false }
+    if agents.agentIdentity(email: authorEmail) != nil { return true }
+    if attribution.isAgent, let confidence = attribution.confidence, confidence >= agents.minConfidence {
+      return true
+    }
+    return agents.unattributedAsAgent
+  }
+
+  /// Whether a commit is replayed (when its entry point's timing is not `off`).
+  public func replays(agent: Bool) -> Bool { replay.authors == .all || agent }
+
   /// What a failed replay means for a commit by an agent (or not).
   public func replayFailureAction(agent: Bool) -> FindingAction {
     agent ? decision.agent.replayFailure : decision.human.replayFailure
@@ -608,6 +623,11 @@ extension RepositoryPolicy: TableConvertible {
     var policy = RepositoryPolicy()
     try decodeFields(into: &policy, table, prefix: "", ctx: ctx)
     return (policy, ctx.origins)
+  }
+
+  /// Reads and validates a policy file from disk (`agentgate policy check FILE`).
+  public static func load(path: String) throws(PolicyError) -> RepositoryPolicy {
+    try parse(try readText(path), source: path)
   }
 
   /// The policy as a TOML table holding every key (defaults included).

@@ -19,12 +19,9 @@ public protocol PolicyRefReader {
   func defaultBranch() -> String?
   /// A value from the repository's git configuration.
   func configString(_ key: String) -> String?
-  /// The work tree of the repository being judged; nil for a bare repository.
+  /// The work tree of the repository being judged; nil for a bare repository. `ci` refuses a
+  /// `--policy` file inside it (the commit under judgement could have written it).
   var workTreePath: String? { get }
-}
-
-extension PolicyRefReader {
-  public var workTreePath: String? { nil }
 }
 
 /// The ways agentgate is run; each has its own order of policy sources.
@@ -239,7 +236,7 @@ public struct PolicyResolver {
   ) throws(PolicyError) -> ResolvedPolicy? {
     guard let reader else {
       if required { throw PolicyError.unresolvedRevision(rev: rev, origin: origin, reason: "no repository was given") }
-      trail.append("\(origin) (\(rev)): no repository")
+      trail.append("\(named(rev, origin)): no repository")
       return nil
     }
     let commit: String
@@ -247,7 +244,7 @@ public struct PolicyResolver {
       commit = try reader.resolveCommit(rev)
     } catch {
       if required { throw PolicyError.unresolvedRevision(rev: rev, origin: origin, reason: "\(error)") }
-      trail.append("\(origin) (\(rev)): no commit yet")
+      trail.append("\(named(rev, origin)): no commit yet")
       return nil
     }
     let bytes: [UInt8]?
@@ -257,18 +254,21 @@ public struct PolicyResolver {
       throw PolicyError.refUnreadable(rev: "\(rev) (\(commit))", path: policyFileName, reason: "\(error)")
     }
     guard let bytes else {
-      trail.append("\(origin) \(rev)@\(commit.prefix(12)): no \(policyFileName)")
+      trail.append("\(named(rev, origin))@\(commit.prefix(12)): no \(policyFileName)")
       return nil
     }
     let source = "\(rev):\(policyFileName)"
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw PolicyError.fileUnreadable(path: "\(source)@\(commit)", reason: "it is not UTF-8 text")
     }
-    trail.append("\(origin) \(rev)@\(commit.prefix(12)): \(policyFileName) used")
+    trail.append("\(named(rev, origin))@\(commit.prefix(12)): \(policyFileName) used")
     return try finish(
       text: text, bytes: bytes, source: source, commit: commit, location: .commit(commit), entryPoint: entryPoint,
       trail: trail)
   }
+
+  /// `HEAD`, or `the default branch refs/heads/main`.
+  private func named(_ rev: String, _ origin: String) -> String { rev == origin ? rev : "\(origin) \(rev)" }
 
   private func builtIn(entryPoint: EntryPoint, trail: [String]) -> ResolvedPolicy {
     let policy = RepositoryPolicy.default

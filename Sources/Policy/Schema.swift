@@ -52,15 +52,6 @@ final class DecodeContext {
   }
 }
 
-extension TOML {
-  /// One value as TOML source text.
-  static func encodeInline(_ v: TOMLValue) -> String {
-    let doc = TOML.encode(TOMLTable(entries: [("v", v, 0)]))
-    if doc.hasPrefix("v = ") { return String(doc.dropFirst(4).dropLast()) }
-    return "a table"
-  }
-}
-
 /// A value that can be read from and written to TOML.
 protocol TOMLConvertible: Sendable, Equatable {
   /// What the key must hold, for messages: "a string", "one of fail, warn, ignore".

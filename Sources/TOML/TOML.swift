@@ -90,6 +90,9 @@ public enum TOML {
     return try parser.parseDocument()
   }
 
+  /// One value as inline TOML source text (tables as inline tables): `"a\tb"`, `[1, 2]`, `{ k = 1 }`.
+  public static func encodeInline(_ value: TOMLValue) -> String { Encoder.inline(value) }
+
   /// Encodes a table as a TOML document: plain values first, then sub-tables and arrays of tables
   /// as sections. Parsing the result gives an equal table.
   public static func encode(_ table: TOMLTable) -> String {

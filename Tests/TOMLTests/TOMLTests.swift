@@ -378,3 +378,105 @@ private func array(_ v: TOMLValue?) -> [TOMLValue]? {
     }
   }
 }
+
+@Suite struct TOMLEdgeTests {
+  @Test func unusualButValidKeys() throws {
+    let t = try TOML.parse(
+      """
+      1234 = "digits"
+      "" = "empty"
+      3.14 = "pi"
+      a."b.c".d = 1
+      'literal key' = true
+      bare-key_2 = 2
+      """)
+    #expect(t["1234"] == .string("digits"))
+    #expect(t[""] == .string("empty"))
+    #expect(table(t["3"])?["14"] == .string("pi"))
+    #expect(table(table(t["a"])?["b.c"])?["d"] == .integer(1))
+    #expect(t["literal key"] == .bool(true))
+    #expect(t["bare-key_2"] == .integer(2))
+  }
+
+  @Test func arrayOfTablesThenSubTables() throws {
+    let t = try TOML.parse(
+      """
+      [[fruits]]
+      name = "apple"
+      [fruits.physical]
+      color = "red"
+      [[fruits.varieties]]
+      name = "red delicious"
+      [[fruits.varieties]]
+      name = "granny smith"
+      [[fruits]]
+      name = "banana"
+      [[fruits.varieties]]
+      name = "plantain"
+      """)
+    let fruits = try #require(array(t["fruits"]))
+    #expect(fruits.count == 2)
+    let apple = try #require(table(fruits[0]))
+    #expect(table(apple["physical"])?["color"] == .string("red"))
+    #expect(array(apple["varieties"])?.count == 2)
+    #expect(array(table(fruits[1])?["varieties"])?.count == 1)
+  }
+
+  @Test func encodeInline() {
+    #expect(TOML.encodeInline(.string("a\tb\"")) == "\"a\\tb\\\"\"")
+    #expect(TOML.encodeInline(.array([.integer(1), .float(2)])) == "[1, 2.0]")
+    #expect(TOML.encodeInline(.table(TOMLTable(entries: [("k", .bool(true), 1)]))) == "{ k = true }")
+    #expect(TOML.encodeInline(.table(TOMLTable(entries: [("odd key", .integer(1), 1)]))) == "{ \"odd key\" = 1 }")
+  }
+
+  /// Damaged documents (bytes dropped, duplicated or replaced, from a fixed seed) either parse or
+  /// fail with a position inside the document; none crashes the parser.
+  @Test func damagedDocumentsFailWithPositionsInside() {
+    let original = Array(
+      """
+      title = "x" # c
+      [server]
+      hosts = ["a", 'b', \"\"\"multi
+      line\"\"\"]
+      limits = { memory = "2GiB", cpus = 2 }
+      when = 1979-05-27T07:32:00Z
+      [[rules]]
+      id = "r1"
+      regex = '''(?i)key[0-9]{4}'''
+      [rules.allowlist]
+      paths = [
+        "a", # x
+      ]
+      n = [0x1F, 0o7, 0b1, 1_000, -3.5e2, inf]
+      """.utf8)
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func next(_ bound: Int) -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int((state >> 33) % UInt64(bound))
+    }
+    let alphabet = Array("[]{}\"'=.,#\n \\ux0_-:+Ze".utf8)
+    var failures = 0
+    for _ in 0..<3000 {
+      var bytes = original
+      for _ in 0..<(1 + next(3)) {
+        let at = next(bytes.count)
+        switch next(3) {
+        case 0: bytes.remove(at: at)
+        case 1: bytes.insert(bytes[at], at: at)
+        default: bytes[at] = alphabet[next(alphabet.count)]
+        }
+      }
+      let text = String(decoding: bytes, as: UTF8.self)
+      let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+      do {
+        _ = try TOML.parse(text)
+      } catch {
+        failures += 1
+        #expect(error.line >= 1 && error.line <= lines, "\(error) in\n\(text)")
+        #expect(error.column >= 1, "\(error)")
+        #expect(!error.message.isEmpty)
+      }
+    }
+    #expect(failures > 1000)
+  }
+}
