@@ -117,7 +117,7 @@ extension RiskRules {
       PatternRule(
         id: "ci-secret-echoed", category: .risk,
         description: "A workflow prints a secret (or all secrets) to the log.",
-        severity: .high, keywords: ["secrets"],
+        severity: .high, keywords: ["{{ secrets.", "{{secrets.", "{{  secrets.", "tojson(secrets", "tojson( secrets"],
         pattern:
           #"\b(?:echo|printf|print|Write-Host|Write-Output|cat|tee)\b[^\n]*\$\{\{\h*secrets\.|\$\{\{\h*toJSON\(\h*secrets\h*\)\h*\}\}"#,
         message:

@@ -28,6 +28,17 @@ extension RiskRules {
     0x03C1...0x03C1, 0x03C5...0x03C5, 0x03C7...0x03C7,
   ]
 
+  /// Prefilter keywords of `hidden-prompt-injection`: the phrase's second half, or its verb.
+  static var promptInjectionKeywords: [String] {
+    let which = ["previous", "prior", "above", "preceding", "earlier", "original", "system", "other"]
+    let what = ["instruction", "prompt", "rules", "direction", "guideline", "directive", "context"]
+    let verbs = ["tell", "inform", "notify", "alert", "warn", "telling", "informing", "notifying", "alerting"]
+    return which.flatMap { w in what.map { "\(w) \($0)" } } + verbs.map { "\($0) the " } + [
+      "disregard the above", "disregard above", "disregard all", "disregard everything", "disregard previous",
+      "disregard the previous",
+    ]
+  }
+
   static var hiddenContentLineRules: [PatternRule] {
     [
       PatternRule(
@@ -56,7 +67,7 @@ extension RiskRules {
         description: "A bidirectional control character (Trojan Source) that makes code read differently than it runs.",
         severity: .high,
         keywords: scalarKeywords([0x202A...0x202E, 0x2066...0x2069]),
-        pattern: #"[\x{202A}-\x{202E}\x{2066}-\x{2069}]"#,
+        pattern: #"[\x{202A}-\x{202E}\x{2066}-\x{2069}](?:[^\n]*[\x{202A}-\x{202E}\x{2066}-\x{2069}])?"#,
         message:
           "the line holds an invisible bidirectional control character: the code a reviewer sees is not the "
           + "order the compiler reads (Trojan Source, CVE-2021-42574). Remove it",
@@ -116,7 +127,7 @@ extension RiskRules {
         id: "hidden-prompt-injection", category: .risk,
         description: "Text that tells an AI agent to ignore its instructions or to hide things from the user.",
         severity: .high,
-        keywords: ["ignore", "disregard", "forget", "override", "the user"],
+        keywords: promptInjectionKeywords,
         pattern:
           #"(?i)\b(?:ignore|disregard|forget|override)\h+(?:all\h+|any\h+)?(?:of\h+)?(?:the\h+|your\h+|my\h+|these\h+)?(?:previous|prior|above|preceding|earlier|original|system|other)\h+(?:instructions?|prompts?|rules|directions|guidelines|directives|context)\b|\bdisregard\h+(?:all\h+|everything\h+)?(?:the\h+)?(?:above|previous)\b|\b(?:do\h+not|don'?t|never)\h+(?:tell|inform|notify|alert|warn)\h+the\h+(?:user|human|developer|reviewer)\b|\bwithout\h+(?:telling|informing|notifying|alerting)\h+the\h+(?:user|human|developer|reviewer)\b"#,
         message:

@@ -10,7 +10,7 @@ extension RiskRules {
         id: "destruction-rm-root-or-home", category: .risk,
         description: "A recursive delete of the root directory, a system directory or the home directory.",
         severity: .critical,
-        keywords: ["rm", "rmtree", "rmsync", "removeall", "no-preserve-root"],
+        keywords: ["rm -", "rm\t-", "rm(", "rmdir(", "rmtree", "rmsync", "rmdirsync", "removeall", "no-preserve-root"],
         pattern:
           #"(?m)\brm\h+(?=(?:-{1,2}[\w-]+\h+)*(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\b)(?:-{1,2}[\w-]+\h+)+["']?(?:/(?:home|usr|etc|var|bin|boot|lib|opt|root|srv|System|Users)?|~|\$HOME|\$\{HOME\})/?["']?(?:/?\*)?["']?(?=\h|$|[;&|)`])|--no-preserve-root\b|\brmtree\(\h*(?:["'](?:/|~|/home|/usr|/etc)/?["']|os\.path\.expanduser\(\h*["']~/?["']\h*\)|Path\.home\(\)|os\.environ\[["']HOME["']\])\h*[,)]|\b(?:rmSync|rmdirSync|rm|rmdir)\(\h*(?:os\.homedir\(\)|["']/["'])|\bos\.RemoveAll\(\h*(?:"/"|os\.Getenv\("HOME"\)|home)\h*\)"#,
         message:
@@ -40,7 +40,7 @@ extension RiskRules {
         id: "persistence-crontab", category: .risk,
         description: "A cron job is installed.",
         severity: .medium,
-        keywords: ["cron"],
+        keywords: ["crontab", "/etc/cron.", "/var/spool/cron"],
         pattern:
           #"(?m)\|\h*crontab\b(?!\h+-[lr]\b)|\bcrontab\h+(?:-u\h+\S+\h+)?(?:-(?=\h|$)|[\w./~$][^\h;|&]*)|>>?\h*/etc/crontab\b|/etc/cron\.(?:d|hourly|daily|weekly|monthly)/|/var/spool/cron/"#,
         allowlist: RuleAllowlist(paths: [RiskPath.docsPathPattern]),
@@ -85,7 +85,10 @@ extension RiskRules {
         id: "persistence-shell-rc", category: .risk,
         description: "A shell start-up file (.bashrc, .zshrc, .profile...) is written to.",
         severity: .medium,
-        keywords: ["bashrc", "bash_profile", "bash_login", "profile", "zshrc", "zshenv", "zlogin", "config.fish"],
+        keywords: [
+          ".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv", ".zprofile", ".zlogin",
+          "config.fish",
+        ],
         pattern:
           #"(?:>>?|\btee\h+(?:-a\h+)?)\h*["']?(?:~|\$HOME|\$\{HOME\}|/root|/home/[\w.-]+)/\.(?:bashrc|bash_profile|bash_login|profile|zshrc|zshenv|zprofile|zlogin|config/fish/config\.fish)\b|\bexpanduser\(\h*["']~/\.(?:bashrc|bash_profile|profile|zshrc|zprofile)["']\h*\)[^\n]*["']a"#,
         allowlist: RuleAllowlist(paths: [RiskPath.docsPathPattern]),

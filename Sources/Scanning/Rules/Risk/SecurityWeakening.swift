@@ -79,7 +79,8 @@ extension RiskRules {
         description: "TLS certificate or hostname verification is switched off.",
         severity: .high,
         keywords: [
-          "verify", "insecure", "node_tls_reject_unauthorized", "rejectunauthorized", "curlopt_ssl_verify",
+          "verify=false", "verify = false", "verify =false", "verify= false", "insecure",
+          "node_tls_reject_unauthorized", "rejectunauthorized", "curlopt_ssl_verify",
           "_create_unverified_context", "check_hostname", "cert_none", "verify_none", "sslverify", "ssl_no_verify",
           "curl", "no-check-certificate", "strict-ssl", "trusted-host", "pythonhttpsverify", "validate_certs",
           "dangerousacceptanyservercertificatevalidator", "noophostnameverifier", "allow_all_hostname_verifier",

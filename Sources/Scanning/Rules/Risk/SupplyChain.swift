@@ -45,7 +45,12 @@ extension RiskRules {
         id: "supply-chain-eval-remote-code", category: .risk,
         description: "Downloaded or decoded data is evaluated or executed as code.",
         severity: .high,
-        keywords: ["eval", "exec", "function", "base64"],
+        keywords: [
+          "$(curl", "$( curl", "$(wget", "`curl", "`wget", "b64decode", "codecs.decode", "zlib.decompress",
+          "marshal.loads", "fromhex", "requests.get", "urlopen", "__import__", "atob", "unescape",
+          "decodeuricomponent", "buffer.from", "fromcharcode", "base64_decode", "gzinflate", "gzuncompress",
+          "str_rot13", "base64 -d", "base64 --decode", "base64 -d",
+        ],
         pattern:
           #"\beval\h+["']?\$\(\h*(?:curl|wget)\b|\beval\h+["']?`\h*(?:curl|wget)\b|\b(?:exec|eval)\h*\(\h*(?:base64\.b64decode|codecs\.decode|zlib\.decompress|marshal\.loads|bytes\.fromhex|requests\.get|urllib\.request\.urlopen|urlopen|__import__\(\h*["']base64)|\b(?:eval|Function)\h*\(\h*(?:atob|unescape|decodeURIComponent|Buffer\.from|String\.fromCharCode)\h*\(|\bnew\h+Function\h*\(\h*(?:atob|Buffer\.from)\b|\beval\h*\(\h*(?:base64_decode|gzinflate|gzuncompress|str_rot13)\h*\(|\bbase64\h+(?:-d|--decode|-D)\b[^\n]*\|\h*(?:sudo\h+)?(?:ba|z|da)?sh\b"#,
         message:
@@ -91,7 +96,7 @@ extension RiskRules {
         id: "supply-chain-pipe-to-shell", category: .risk,
         description: "A script downloaded from the network is piped straight into a shell or interpreter.",
         severity: .high,
-        keywords: ["curl", "wget", "iwr", "invoke-webrequest", "invoke-restmethod", "irm"],
+        keywords: ["curl", "wget", "iwr ", "irm ", "invoke-webrequest", "invoke-restmethod", "iex"],
         pattern:
           #"(?i)\b(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n]*\|\h*(?:sudo\h+(?:-\S+\h+)*)?(?:env\h+(?:\w+=\S*\h+)*)?(?:/usr/bin/env\h+|/bin/|/usr/bin/)?(?:(?:ba|z|k|da|fi|c|tc)?sh|python[0-9.]*|perl|ruby|node|php|iex|invoke-expression)\b(?![.-])|\b(?:ba|z)?sh\h+<\(\h*(?:curl|wget)\b|\b(?:source|\.)\h+<\(\h*(?:curl|wget)\b|\b(?:ba|z)?sh\h+-c\h+["']?\$\(\h*(?:curl|wget)\b|\biex\h*\(\h*(?:iwr|irm|invoke-webrequest|invoke-restmethod|\(?new-object\h+net\.webclient\)?)"#,
         message:

@@ -16,8 +16,9 @@ extension RiskRules {
         description: "A linter or type checker is switched off for a whole file.",
         severity: .medium,
         keywords: [
-          "eslint-disable", "swiftlint:disable", "flake8", "ruff", "pylint", "mypy", "type: ignore", "ts-nocheck",
-          "allow(", "nolint", "rubocop:disable", "stylelint-disable", "deno-lint-ignore-file", "biome-ignore-all",
+          "eslint-disable", "swiftlint:disable", "flake8:", "flake8=", "ruff:", "pylint:", "mypy:", "type: ignore",
+          "ts-nocheck", "#![allow(", "nolint", "rubocop:disable", "stylelint-disable", "deno-lint-ignore-file",
+          "biome-ignore-all",
         ],
         pattern:
           #"(?m)^\h*/\*\h*eslint-disable\h*\*/|^\h*//\h*eslint-disable\h*$|^\h*/\*\h*stylelint-disable\h*\*/|\bswiftlint:disable\h+all\b|^\h*#\h*(?:flake8|ruff)\h*:\h*noqa\b|^\h*#\h*pylint:\h*(?:skip-file|disable\h*=\h*all)\b|^\h*#\h*mypy:\h*ignore-errors\b|^\h*#\h*type:\h*ignore\h*$|^\h*//\h*@ts-nocheck\b|^\h*#!\[allow\((?:clippy::all|warnings)\)\]|^\h*package\h+\w+\h*//\h*nolint\b|^\h*//\h*nolint:all\b|#\h*rubocop:disable\h+all\b|^\h*//\h*deno-lint-ignore-file\h*$|^\h*//\h*biome-ignore-all\b"#,
@@ -47,7 +48,9 @@ extension RiskRules {
         description: "A test is skipped or disabled.",
         severity: .medium,
         keywords: [
-          "xctskip", "disabled", "ignore", "skip", "xit", "xtest", "xdescribe", "xcontext", "pending",
+          "xctskip", ".disabled", "@disabled", "@ignore", "[ignore]", "skip =", "skip=", "mark.skip", "pytest.skip",
+          "unittest.skip", "skiptest(", ".skip(", ".skip (", "xit(", "xit (", "xtest", "xdescribe", "xcontext",
+          "xspecify", "t.skip", "#[ignore", "pending(", "pending (",
         ],
         pattern:
           #"(?m)\bXCTSkip(?:If|Unless)?\b|@(?:Test|Suite)\b[^\n]*\.disabled\b|@Disabled\b|@Ignore\b|\[Ignore\]|\bSkip\h*=\h*"|@pytest\.mark\.skip\b|\bpytest\.skip\(|@unittest\.skip\b|\bself\.skipTest\(|\b(?:it|test|describe|context|suite|specify)\.skip\h*\(|(?<![\w.$])(?:xit|xtest|xdescribe|xcontext|xspecify)\h*\(|\bt\.Skip(?:f|Now)?\(|#\[ignore\b|(?<![\w.$])pending\h*\(\h*(?:["'`)]|$)"#,
