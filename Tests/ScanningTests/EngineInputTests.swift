@@ -84,6 +84,40 @@ import Testing
     #expect(s.bytesScanned == 0)
   }
 
+  @Test func largeBlocksAreWindowedWithoutLosingOrDuplicatingMatches() throws {
+    // 12 MiB of lines: over the parallel threshold, so windows run on both cores. Secrets every
+    // 997 lines and multi-line blocks placed across window boundaries must all be found once.
+    let multi = PatternRule(
+      id: "multi-line-block", description: "d", keywords: ["begin-x"], pattern: #"BEGIN-X[\s\S]{10,4000}?END-X"#,
+      positives: [], negatives: [])
+    var lines: [String] = []
+    var expected: [(String, Int)] = []
+    let filler = "the quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuvwxyz"
+    var bytes = 0
+    while bytes < 12 * 1024 * 1024 {
+      let n = lines.count + 1
+      if n % 997 == 0 {
+        lines.append("t = \(demoSecret)")
+        expected.append(("demo-token", n))
+      } else if n % 5003 == 0 {
+        lines.append("BEGIN-X")
+        for k in 0..<30 { lines.append("body line \(k) \(filler)") }
+        lines.append("END-X")
+        expected.append(("multi-line-block", n))
+      } else {
+        lines.append(filler)
+      }
+      bytes += lines.last!.utf8.count + 1
+    }
+    let text = lines.joined(separator: "\n")
+    let two = try Scanner(rules: [demoRule, multi], options: ScanOptions(parallelism: 2)).scanText(text, path: "a")
+    let one = try Scanner(rules: [demoRule, multi], options: ScanOptions(parallelism: 1)).scanText(text, path: "a")
+    #expect(two.findings.map(\.rule) == expected.map(\.0))
+    #expect(two.findings.map(\.line) == expected.map(\.1))
+    #expect(one.findings == two.findings)
+    #expect(two.bytesScanned == text.utf8.count)
+  }
+
   @Test func concurrentScansAgreeWithSequentialOnes() throws {
     let scanner = try Scanner(rules: [demoRule, otherRule])
     let changes = (0..<64).map { i in

@@ -98,9 +98,9 @@ extension Scanner {
     var carry: [UInt8] = []
     var nextLine = 1
     var first = true
-    var buffer = [UInt8](repeating: 0, count: Scanner.chunkBytes)
+    var buffer = [UInt8](repeating: 0, count: max(1, min(Scanner.chunkBytes, Int(st.st_size) + 1)))
     while true {
-      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, Scanner.chunkBytes) }
+      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
       if n < 0 { return skip(.unreadable, String(cString: strerror(errno))) }
       if first {
         first = false

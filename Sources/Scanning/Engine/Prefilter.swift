@@ -8,11 +8,11 @@
 struct KeywordPrefilter: Sendable {
   private let byteClass: [UInt8]
   private let classCount: Int
-  /// DFA transitions: `delta[state * classCount + class]`.
+  /// DFA transitions, indexed by `stateOffset + class` where `stateOffset = state * classCount`.
+  /// Entries hold the next state's offset, bit-inverted (negative) when that state has outputs.
   private let delta: [Int32]
-  /// Rules whose keyword ends in this state (fail-link outputs merged in). Empty for most states.
+  /// Rules whose keyword ends in a state (fail-link outputs merged in), by state number.
   private let outputs: [[Int32]]
-  private let hasOutput: [Bool]
   /// Rules that always run (no keywords).
   let alwaysRun: [Int]
   let ruleCount: Int
@@ -103,9 +103,11 @@ struct KeywordPrefilter: Sendable {
     }
     byteClass = cls
     classCount = classes
-    delta = table
+    delta = table.map { next in
+      let offset = next * Int32(classes)
+      return out[Int(next)].isEmpty ? offset : ~offset
+    }
     outputs = out
-    hasOutput = out.map { !$0.isEmpty }
   }
 
   private static func fold(_ bytes: [UInt8]) -> [UInt8] {
@@ -118,13 +120,14 @@ struct KeywordPrefilter: Sendable {
     let c = classCount
     byteClass.withUnsafeBufferPointer { cls in
       delta.withUnsafeBufferPointer { table in
-        hasOutput.withUnsafeBufferPointer { has in
-          var state = 0
-          for b in bytes {
-            state = Int(table[state &* c &+ Int(cls[Int(b)])])
-            if has[state] {
-              for r in outputs[state] { triggered[Int(r)] = true }
-            }
+        var offset = 0
+        for b in bytes {
+          let next = table[offset &+ Int(cls[Int(b)])]
+          if next >= 0 {
+            offset = Int(next)
+          } else {
+            offset = Int(~next)
+            for r in outputs[offset / c] { triggered[Int(r)] = true }
           }
         }
       }

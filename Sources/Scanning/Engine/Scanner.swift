@@ -278,8 +278,11 @@ public final class Scanner: Sendable {
     var failures: [String] = []
     var pathCache = [Int8](repeating: 0, count: rules.count)
     let hits = block.bytes.withUnsafeBufferPointer { buf in
-      rawHits(
-        in: buf, side: side, path: path, depth: 0, scratch: scratch, pathCache: &pathCache, failures: &failures)
+      if buf.count <= Scanner.windowBytes * 2 {
+        return rawHits(
+          in: buf, side: side, path: path, depth: 0, scratch: scratch, pathCache: &pathCache, failures: &failures)
+      }
+      return windowedHits(in: buf, side: side, path: path, scratch: scratch, failures: &failures)
     }
     var seen = Set<String>()
     var markerCache: [Int: AllowMarkers] = [:]
@@ -322,6 +325,83 @@ public final class Scanner: Sendable {
           message: "rule '\(ruleID)' hit the regex engine's limit on this file, so it was not fully scanned; "
             + "review it by hand"))
     }
+  }
+
+  /// Large blocks are cut into windows of whole lines (64 KiB, overlapping by 8 KiB so a match
+  /// up to that long, such as a PEM key, is seen whole in one window). Each window gets its own
+  /// keyword prefilter, so a rule's regex runs only near its keywords; windows of blocks over
+  /// 4 MiB are spread over `parallelism` threads.
+  static let windowBytes = 64 * 1024
+  static let windowOverlap = 8 * 1024
+  static let parallelBlockBytes = 4 * 1024 * 1024
+
+  static func windows(_ buf: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+    var out: [Range<Int>] = []
+    var start = 0
+    let n = buf.count
+    while start < n {
+      var end = min(n, start + windowBytes)
+      while end < n, buf[end - 1] != 0x0A { end += 1 }
+      out.append(start..<end)
+      if end >= n { break }
+      // Next window: the first line start at or after `end - overlap`, and past `start`.
+      var next = max(start + 1, end - windowOverlap)
+      while next < end, buf[next - 1] != 0x0A { next += 1 }
+      start = next
+    }
+    return out
+  }
+
+  func windowedHits(
+    in buf: UnsafeBufferPointer<UInt8>, side: LineSide, path: String, scratch: PCRE2Scratch,
+    failures: inout [String]
+  ) -> [RawHit] {
+    let windows = Scanner.windows(buf)
+    func run(
+      _ range: Range<Int>, _ scratch: PCRE2Scratch, _ cache: inout [Int8], _ failed: inout [String]
+    )
+      -> [RawHit]
+    {
+      rawHits(
+        in: UnsafeBufferPointer(rebasing: buf[range]), side: side, path: path, depth: 0, scratch: scratch,
+        pathCache: &cache, failures: &failed
+      ).map {
+        var h = $0
+        h.offset += range.lowerBound
+        return h
+      }
+    }
+    let workers = min(options.parallelism, windows.count)
+    if buf.count < Scanner.parallelBlockBytes || workers < 2 {
+      var cache = [Int8](repeating: 0, count: rules.count)
+      return windows.flatMap { run($0, scratch, &cache, &failures) }
+    }
+    let parts = Mutex<[(hits: [RawHit], failures: [String])]>([])
+    let next = Atomic<Int>(0)
+    nonisolated(unsafe) let base = buf
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      withScratch { scratch in
+        var cache = [Int8](repeating: 0, count: rules.count)
+        var hits: [RawHit] = []
+        var failed: [String] = []
+        while true {
+          let i = next.add(1, ordering: .relaxed).oldValue
+          if i >= windows.count { break }
+          hits += rawHits(
+            in: UnsafeBufferPointer(rebasing: base[windows[i]]), side: side, path: path, depth: 0, scratch: scratch,
+            pathCache: &cache, failures: &failed
+          ).map {
+            var h = $0
+            h.offset += windows[i].lowerBound
+            return h
+          }
+        }
+        parts.withLock { $0.append((hits, failed)) }
+      }
+    }
+    let all = parts.withLock { $0 }
+    failures += all.flatMap(\.failures)
+    return all.flatMap(\.hits)
   }
 
   /// The matches of every triggered rule in `buf`, then of the decoded text of encoded runs.

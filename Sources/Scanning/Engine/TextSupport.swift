@@ -92,81 +92,103 @@ enum Decoder {
   static let minBase64 = 16
   static let minHex = 32
   static let minPercentEscapes = 2
+  /// Decoded text shorter than this is not rescanned.
+  static let minDecoded = 8
 
-  /// Encoded runs in `buf` whose decoding is text (valid UTF-8 without control bytes other than
-  /// tab and line breaks).
+  // Byte classes, one table lookup per byte.
+  static let base64Flag: UInt8 = 1
+  static let hexFlag: UInt8 = 2
+  static let stdFlag: UInt8 = 4
+  static let urlFlag: UInt8 = 8
+  static let urlByteFlag: UInt8 = 16
+  static let classes: [UInt8] = (0..<256).map { i in
+    let b = UInt8(i)
+    var f: UInt8 = 0
+    let alnum = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
+    if alnum || b == 0x2B || b == 0x2F || b == 0x2D || b == 0x5F { f |= base64Flag }
+    if (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46) { f |= hexFlag }
+    if b == 0x2B || b == 0x2F { f |= stdFlag }
+    if b == 0x2D || b == 0x5F { f |= urlFlag }
+    if b > 0x20 && b < 0x7F && b != 0x22 && b != 0x27 && b != 0x60 && b != 0x3C && b != 0x3E { f |= urlByteFlag }
+    return f
+  }
+
+  /// Encoded runs in `buf` whose decoding is text (printable ASCII, tab and line breaks).
   static func segments(in buf: UnsafeBufferPointer<UInt8>) -> [EncodedSegment] {
     var out: [EncodedSegment] = []
     let n = buf.count
-    var i = 0
-    // Base64 (standard and URL-safe) and hex runs.
-    while i < n {
-      guard isBase64Byte(buf[i]) else {
-        i += 1
-        continue
-      }
-      var j = i
-      var allHex = true
-      var hasStd = false
-      var hasURL = false
-      while j < n, isBase64Byte(buf[j]) {
-        let b = buf[j]
-        if !isHex(b) { allHex = false }
-        if b == UInt8(ascii: "+") || b == UInt8(ascii: "/") { hasStd = true }
-        if b == UInt8(ascii: "-") || b == UInt8(ascii: "_") { hasURL = true }
-        j += 1
-      }
-      // Padding.
-      var pad = 0
-      while j < n, pad < 2, buf[j] == UInt8(ascii: "=") {
-        j += 1
-        pad += 1
-      }
-      let run = UnsafeBufferPointer(rebasing: buf[i..<j])
-      if allHex && run.count >= minHex && run.count % 2 == 0 {
-        if let d = decodeHex(run), isText(d) { out.append(EncodedSegment(kind: .hex, offset: i, decoded: d)) }
-      } else if run.count >= minBase64 && !(hasStd && hasURL) {
-        if let d = decodeBase64(run, url: hasURL), isText(d) {
-          out.append(EncodedSegment(kind: .base64, offset: i, decoded: d))
+    classes.withUnsafeBufferPointer { cls in
+      var i = 0
+      var sawPercent = false
+      // Base64 (standard and URL-safe) and hex runs.
+      while i < n {
+        var f = cls[Int(buf[i])]
+        guard f & base64Flag != 0 else {
+          if buf[i] == 0x25 { sawPercent = true }
+          i += 1
+          continue
         }
+        var j = i
+        var all: UInt8 = 0xFF
+        var any: UInt8 = 0
+        while j < n {
+          f = cls[Int(buf[j])]
+          if f & base64Flag == 0 { break }
+          all &= f
+          any |= f
+          j += 1
+        }
+        let length = j - i
+        if length >= minBase64 {
+          var end = j
+          var pad = 0
+          while end < n, pad < 2, buf[end] == UInt8(ascii: "=") {
+            end += 1
+            pad += 1
+          }
+          let run = UnsafeBufferPointer(rebasing: buf[i..<end])
+          if all & hexFlag != 0 {
+            if length >= minHex, length % 2 == 0, let d = decodeHex(run) {
+              out.append(EncodedSegment(kind: .hex, offset: i, decoded: d))
+            }
+          } else if any & stdFlag == 0 || any & urlFlag == 0, let d = decodeBase64(run) {
+            out.append(EncodedSegment(kind: .base64, offset: i, decoded: d))
+          }
+          j = end
+        }
+        i = j
       }
-      i = j
-    }
-    // Percent-encoded runs: non-space, non-quote runs containing at least two %XX escapes.
-    i = 0
-    while i < n {
-      if buf[i] != UInt8(ascii: "%") {
-        i += 1
-        continue
+      guard sawPercent else { return }
+      // Percent-encoded runs: non-space, non-quote runs containing at least two %XX escapes.
+      i = 0
+      while i < n {
+        if buf[i] != 0x25 {
+          i += 1
+          continue
+        }
+        var s = i
+        while s > 0, cls[Int(buf[s - 1])] & urlByteFlag != 0 { s -= 1 }
+        var e = i
+        var escapes = 0
+        while e < n, cls[Int(buf[e])] & urlByteFlag != 0 {
+          if buf[e] == 0x25, e + 2 < n, cls[Int(buf[e + 1])] & hexFlag != 0, cls[Int(buf[e + 2])] & hexFlag != 0 {
+            escapes += 1
+          }
+          e += 1
+        }
+        if escapes >= minPercentEscapes, let d = decodePercent(UnsafeBufferPointer(rebasing: buf[s..<e])) {
+          out.append(EncodedSegment(kind: .percent, offset: s, decoded: d))
+        }
+        i = max(e, i + 1)
       }
-      var s = i
-      while s > 0, isURLByte(buf[s - 1]) { s -= 1 }
-      var e = i
-      var escapes = 0
-      while e < n, isURLByte(buf[e]) {
-        if buf[e] == UInt8(ascii: "%"), e + 2 < n, isHex(buf[e + 1]), isHex(buf[e + 2]) { escapes += 1 }
-        e += 1
-      }
-      if escapes >= minPercentEscapes, let d = decodePercent(UnsafeBufferPointer(rebasing: buf[s..<e])), isText(d) {
-        out.append(EncodedSegment(kind: .percent, offset: s, decoded: d))
-      }
-      i = max(e, i + 1)
     }
     return out
   }
 
-  @inline(__always) static func isBase64Byte(_ b: UInt8) -> Bool {
-    (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2F
-      || b == 0x2D || b == 0x5F
-  }
+  @inline(__always) static func isHex(_ b: UInt8) -> Bool { classes[Int(b)] & hexFlag != 0 }
 
-  @inline(__always) static func isHex(_ b: UInt8) -> Bool {
-    (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46)
-  }
-
-  @inline(__always) static func isURLByte(_ b: UInt8) -> Bool {
-    b > 0x20 && b < 0x7F && b != UInt8(ascii: "\"") && b != UInt8(ascii: "'") && b != UInt8(ascii: "`")
-      && b != UInt8(ascii: "<") && b != UInt8(ascii: ">")
+  @inline(__always) static func isTextByte(_ b: UInt8) -> Bool {
+    (b >= 0x20 && b < 0x7F) || b == 0x09 || b == 0x0A || b == 0x0D
   }
 
   static func hexValue(_ b: UInt8) -> UInt8 {
@@ -175,21 +197,23 @@ enum Decoder {
     return b - 0x41 + 10
   }
 
+  /// Decoded hex, or nil as soon as a byte is not text.
   static func decodeHex(_ run: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
     guard run.count % 2 == 0 else { return nil }
     var out: [UInt8] = []
-    out.reserveCapacity(run.count / 2)
     var k = 0
     while k < run.count {
-      out.append(hexValue(run[k]) << 4 | hexValue(run[k + 1]))
+      let b = hexValue(run[k]) << 4 | hexValue(run[k + 1])
+      guard isTextByte(b) else { return nil }
+      out.append(b)
       k += 2
     }
-    return out
+    return out.count >= minDecoded ? out : nil
   }
 
-  static func decodeBase64(_ run: UnsafeBufferPointer<UInt8>, url: Bool) -> [UInt8]? {
+  /// Decoded base64 (either alphabet), or nil as soon as a byte is not text.
+  static func decodeBase64(_ run: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
     var out: [UInt8] = []
-    out.reserveCapacity(run.count * 3 / 4)
     var acc: UInt32 = 0
     var bits = 0
     for b in run {
@@ -200,17 +224,19 @@ enum Decoder {
       case 0x30...0x39: v = UInt32(b - 0x30 + 52)
       case 0x2B, 0x2D: v = 62
       case 0x2F, 0x5F: v = 63
-      case 0x3D: return out
+      case 0x3D: return out.count >= minDecoded ? out : nil
       default: return nil
       }
       acc = acc << 6 | v
       bits += 6
       if bits >= 8 {
         bits -= 8
-        out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
+        let b = UInt8(truncatingIfNeeded: acc >> UInt32(bits))
+        guard isTextByte(b) else { return nil }
+        out.append(b)
       }
     }
-    return out
+    return out.count >= minDecoded ? out : nil
   }
 
   static func decodePercent(_ run: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
@@ -218,29 +244,15 @@ enum Decoder {
     var k = 0
     while k < run.count {
       if run[k] == UInt8(ascii: "%"), k + 2 < run.count, isHex(run[k + 1]), isHex(run[k + 2]) {
-        out.append(hexValue(run[k + 1]) << 4 | hexValue(run[k + 2]))
+        let b = hexValue(run[k + 1]) << 4 | hexValue(run[k + 2])
+        guard isTextByte(b) else { return nil }
+        out.append(b)
         k += 3
       } else {
         out.append(run[k])
         k += 1
       }
     }
-    return out
-  }
-
-  /// Decoded bytes worth rescanning: at least 8 bytes of valid UTF-8 without control characters
-  /// other than tab, CR and LF.
-  static func isText(_ bytes: [UInt8]) -> Bool {
-    guard bytes.count >= 8 else { return false }
-    for b in bytes where b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D || b == 0x7F { return false }
-    var it = bytes.makeIterator()
-    var utf8 = UTF8()
-    while true {
-      switch utf8.decode(&it) {
-      case .scalarValue: continue
-      case .emptyInput: return true
-      case .error: return false
-      }
-    }
+    return out.count >= minDecoded ? out : nil
   }
 }

