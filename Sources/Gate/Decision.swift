@@ -6,28 +6,28 @@ import GateCore
 import Policy
 
 public struct Decider: Sendable {
-  public let policy: DecisionPolicy
-  public let treatUnattributedAsAgent: Bool
+  public let policy: RepositoryPolicy
 
-  public init(policy: DecisionPolicy, treatUnattributedAsAgent: Bool = false) {
+  public init(policy: RepositoryPolicy) {
     self.policy = policy
-    self.treatUnattributedAsAgent = treatUnattributedAsAgent
   }
 
-  /// True when the commit is judged by the agent column of the decision table.
-  public func judgedAsAgent(_ attribution: Attribution) -> Bool {
-    attribution.isAgent || treatUnattributedAsAgent
+  /// True when the commit is judged by the agent column of the decision table (the policy's
+  /// identities, minimum confidence and unattributed setting).
+  public func judgedAsAgent(_ attribution: Attribution, authorEmail: String) -> Bool {
+    policy.judgesAsAgent(attribution: attribution, authorEmail: authorEmail)
   }
 
-  public func decide(attribution: Attribution, findings: [Finding], replay: ReplayOutcome) -> (Decision, [String]) {
-    let asAgent = judgedAsAgent(attribution)
-    let table = asAgent ? policy.agent : policy.human
+  public func decide(
+    attribution: Attribution, authorEmail: String, findings: [Finding], replay: ReplayOutcome
+  ) -> (Decision, [String]) {
+    let asAgent = judgedAsAgent(attribution, authorEmail: authorEmail)
     let who = asAgent ? "agent commit" : "human commit"
     var decisions: [Decision] = []
     var reasons: [String] = []
 
     for finding in findings {
-      let action = table.action(category: finding.category, severity: finding.severity)
+      let action = policy.action(for: finding, agent: asAgent)
       guard action != .ignore else { continue }
       let d: Decision = action == .fail ? .fail : .warn
       decisions.append(d)
@@ -37,7 +37,7 @@ public struct Decider: Sendable {
 
     switch replay.status {
     case .failed:
-      let action = table.replayFailure
+      let action = policy.replayFailureAction(agent: asAgent)
       if action != .ignore {
         let d: Decision = action == .fail ? .fail : .warn
         decisions.append(d)
@@ -53,7 +53,7 @@ public struct Decider: Sendable {
       }
     case .error:
       let d: Decision =
-        switch policy.sandboxMissing {
+        switch policy.decision.sandboxMissing {
         case .error: .error
         case .fail: .fail
         case .warn: .warn

@@ -117,8 +117,7 @@ public final class Gate: Sendable {
     self.resolved = resolved
     self.scanner = scanner
     self.detector = detector
-    self.decider = Decider(
-      policy: resolved.policy.decision, treatUnattributedAsAgent: resolved.policy.agents.unattributedAsAgent)
+    self.decider = Decider(policy: resolved.policy)
     self.sandbox = sandbox
     self.diffOptions = DiffOptions(maxBlobSize: resolved.policy.scanning.maxBlobSize)
   }
@@ -194,7 +193,8 @@ public final class Gate: Sendable {
     var verdicts: [CommitVerdict] = []
     for j in judged {
       let replay = replayTargets[j.commit.id ?? ""] ?? skippedReplay(for: j, options: options)
-      let (decision, reasons) = decider.decide(attribution: j.attribution, findings: j.findings, replay: replay)
+      let (decision, reasons) = decider.decide(
+        attribution: j.attribution, authorEmail: j.commit.author.email, findings: j.findings, replay: replay)
       verdicts.append(
         CommitVerdict(
           commit: j.commit, attribution: j.attribution, findings: j.findings, suppressed: j.suppressed,
@@ -230,7 +230,8 @@ public final class Gate: Sendable {
       attribution = detector.attribute(message: message, base: attribution)
       commit.message = message
     }
-    let result = scanner.scan(change, isAgent: decider.judgedAsAgent(attribution))
+    let result = scanner.scan(
+      change, isAgent: decider.judgedAsAgent(attribution, authorEmail: change.commit.author.email))
     return Judged(commit: commit, attribution: attribution, findings: result.findings, suppressed: result.suppressed)
   }
 
@@ -252,7 +253,8 @@ public final class Gate: Sendable {
       }
       let note = hasNotes ? repository.note(ref: notesRef, commit: id) : nil
       let attribution = detector.attribute(change.commit, note: note)
-      let result = scanner.scan(change, isAgent: decider.judgedAsAgent(attribution))
+      let result = scanner.scan(
+      change, isAgent: decider.judgedAsAgent(attribution, authorEmail: change.commit.author.email))
       results.withLock {
         $0[id] = Judged(
           commit: change.commit, attribution: attribution, findings: result.findings, suppressed: result.suppressed)
@@ -299,11 +301,7 @@ public final class Gate: Sendable {
   }
 
   private func wantsReplay(_ j: Judged) -> Bool {
-    switch resolved.policy.replay.authors {
-    case .agents: decider.judgedAsAgent(j.attribution)
-    case .all: true
-    default: decider.judgedAsAgent(j.attribution)
-    }
+    resolved.policy.replays(agent: decider.judgedAsAgent(j.attribution, authorEmail: j.commit.author.email))
   }
 
   /// Replays the commits the policy selects (`each` agent commit, or the `tip` of each range) and

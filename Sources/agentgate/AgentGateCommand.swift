@@ -12,7 +12,7 @@ import GateCore
 @main
 struct AgentGate {
   static func main() async {
-    let code = await EntryPoint.run(
+    let code = await CLIEntry.run(
       AgentGateCommand.self, arguments: Array(CommandLine.arguments.dropFirst()))
     exit(code)
   }
@@ -24,6 +24,9 @@ struct AgentGateCommand: AsyncParsableCommand {
     abstract: "Judge commits written by AI coding agents: attribute, scan, replay, decide, post.",
     version: AgentGateVersion.string,
     subcommands: [
+      DetectCommand.self, ScanCommand.self, CICommand.self, ReplayCommand.self, PreCommitCommand.self,
+      CommitMsgCommand.self, PrePushCommand.self, PreReceiveCommand.self, PostReceiveCommand.self,
+      InitCommand.self, InstallCommand.self, PolicyCommand.self, RulesCommand.self, BaselineCommand.self,
       SandboxCommand.self, PostCommand.self, ReportCommand.self, OutboxCommand.self, DebugCommand.self,
     ])
 }

@@ -269,7 +269,8 @@ struct ReplayCommand: AsyncParsableCommand {
     let options = JudgeOptions(replay: .on, buildCommands: build, testCommands: test, environment: context.environment.values)
     let outcome = context.gate.replay(commit: id, options: options)
     let attribution = context.gate.detector.attribute(record)
-    let (decision, reasons) = context.gate.decider.decide(attribution: attribution, findings: [], replay: outcome)
+    let (decision, reasons) = context.gate.decider.decide(
+      attribution: attribution, authorEmail: record.author.email, findings: [], replay: outcome)
     // A replay asked for by hand is judged on its own result, whoever wrote the commit.
     let own: Decision =
       switch outcome.status {

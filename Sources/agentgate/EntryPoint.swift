@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 /// Runs a command and turns every outcome into the 0/1/2 contract.
-enum EntryPoint {
+enum CLIEntry {
   static func run<C: AsyncParsableCommand>(_ root: C.Type, arguments: [String]) async -> Int32 {
     do {
       var command = try root.parseAsRoot(arguments)
