@@ -182,7 +182,8 @@ public struct Publisher: Sendable {
     guard let sha = target.sha ?? Publisher.headCommit(of: verdict) else {
       throw .badTarget("the verdict has no commit id to post on (staged changes?); give --sha")
     }
-    let summary = verdict.summary.isEmpty ? Reports.summarize(verdict.commits, decision: verdict.decision) : verdict.summary
+    let summary =
+      verdict.summary.isEmpty ? Reports.summarize(verdict.commits, decision: verdict.decision) : verdict.summary
     return [
       StatusPost(
         sha: sha, decision: verdict.decision, context: context, description: "agentgate " + summary,
