@@ -75,12 +75,11 @@ enum JUnitReport {
       totals.failures += failures
       totals.errors += errors
       totals.time += time
-      var attrs: [(String, String)] = [
+      let attrs: [(String, String)] = [
         ("name", "commit \(c.commit.shortID): \(c.commit.subject)"),
         ("tests", String(cases.count)), ("failures", String(failures)), ("errors", String(errors)),
         ("skipped", "0"), ("time", seconds(time)),
       ]
-      if let agent = c.attribution.agent { attrs.append(("hostname", agent)) }
       var suite = "  <testsuite" + attributes(attrs) + ">\n"
       var props = "    <properties>\n"
       props += "      <property" + attributes([("name", "commit"), ("value", c.commit.id ?? "staged")]) + "/>\n"

@@ -268,13 +268,8 @@ public struct Outbox: Sendable {
         item.reason =
           outcome.message.hasPrefix("not posted: ") ? String(outcome.message.dropFirst(12)) : outcome.message
         report.tokenRefused = report.tokenRefused || outcome.tokenRefused
-        let permanent =
-          outcome.records.last.map { r in
-            r.httpStatus.map { (400..<500).contains($0) && $0 != 429 } ?? false
-          } ?? false
-        let noToken = outcome.records.isEmpty && item.target.forge != .webhook
         do {
-          if permanent && !noToken {
+          if !outcome.retryable {
             try makeDirectory(deadDir)
             item.dead = true
             try write(item, to: deadDir)

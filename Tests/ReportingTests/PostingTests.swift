@@ -296,6 +296,17 @@ let forgeCases: [ForgeCase] = [
     #expect(try rig.outbox.list().items.count == 1)
   }
 
+  @Test func aRateLimitDuringFlushKeepsTheItemPending() throws {
+    let rig = try Rig(fallback: { _ in .status(403, #"{"message":"You have exceeded a secondary rate limit."}"#) })
+    let policy = RetryPolicy(totalSeconds: 30, random: { 0.5 })
+    #expect(try rig.post(target: github(rig), policy: policy).status == .queued)
+    let report = try rig.outbox.flush(
+      transport: try makeTransport(), tokens: { _ in testToken }, clock: rig.clock, policy: policy)
+    #expect(report.remaining.count == 1)
+    #expect(report.deadLettered.isEmpty)
+    #expect(report.remaining[0].reason.contains("HTTP 403"))
+  }
+
   @Test(arguments: [ServerAction.reset, .close])
   func brokenConnectionsAreRetried(action: ServerAction) throws {
     let rig = try Rig()
