@@ -66,7 +66,8 @@ public final class CurlTransport: HTTPTransport {
         // 301/302/303 would turn a POST into a GET and lose the body: say so instead.
         guard current.method == "GET" || current.method == "HEAD" else {
           throw .redirectRefused(
-            "\(current.url) answered \(response.status) to \(current.method); give the API URL it points to: \(location)")
+            "\(current.url) answered \(response.status) to \(current.method); give the API URL it points to: \(location)"
+          )
         }
       }
       current.url = location
@@ -75,7 +76,8 @@ public final class CurlTransport: HTTPTransport {
 
   /// scheme://host:port, lower-cased.
   static func origin(_ url: String) -> String? {
-    guard let u = URLComponents(string: url), let scheme = u.scheme?.lowercased(), let host = u.host?.lowercased() else {
+    guard let u = URLComponents(string: url), let scheme = u.scheme?.lowercased(), let host = u.host?.lowercased()
+    else {
       return nil
     }
     let port = u.port ?? (scheme == "https" ? 443 : 80)
@@ -276,7 +278,9 @@ private let curlWrite: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, U
     return 0  // libcurl stops with CURLE_WRITE_ERROR
   }
   if let data, n > 0 {
-    data.withMemoryRebound(to: UInt8.self, capacity: n) { sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
+    data.withMemoryRebound(to: UInt8.self, capacity: n) {
+      sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
+    }
   }
   return n
 }

@@ -58,7 +58,9 @@ struct ObjectID: Hashable, CustomStringConvertible {
   var isZero: Bool { self == .zero }
 
   static func == (a: ObjectID, b: ObjectID) -> Bool {
-    withUnsafeBytes(of: a.raw) { x in withUnsafeBytes(of: b.raw) { y in memcmp(x.baseAddress!, y.baseAddress!, 20) == 0 } }
+    withUnsafeBytes(of: a.raw) { x in
+      withUnsafeBytes(of: b.raw) { y in memcmp(x.baseAddress!, y.baseAddress!, 20) == 0 }
+    }
   }
 
   func hash(into hasher: inout Hasher) {

@@ -42,7 +42,9 @@ enum LineDiff {
     return diff(old: old, oldLines: lo, new: new, newLines: ln)
   }
 
-  static func diff(old: [UInt8], oldLines lo: Lines, new: [UInt8], newLines ln: Lines) -> (
+  static func diff(
+    old: [UInt8], oldLines lo: Lines, new: [UInt8], newLines ln: Lines
+  ) -> (
     added: [Int32], removed: [Int32]
   ) {
     old.withUnsafeBufferPointer { ob in

@@ -65,7 +65,7 @@ public enum MessageText {
   /// written, values trimmed, continuation lines unfolded), then every trailer-shaped line elsewhere
   /// in the body with `inTrailerBlock == false`. Nothing below a scissors line counts.
   public static func trailers(of message: String) -> [Trailer] {
-    var lines = message.split(separator: "\n", omittingEmptySubsequences: false).map {
+    var lines = message.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map {
       $0.hasSuffix("\r") ? $0.dropLast() : $0
     }
     if let cut = lines.firstIndex(where: { $0.hasPrefix(scissors) }) { lines.removeSubrange(cut...) }

@@ -53,7 +53,8 @@ public enum RefUpdates {
   public static func parse(_ text: String, remoteName: String? = nil) throws -> [RefUpdate] {
     var result: [RefUpdate] = []
     var kind: Int?
-    for (n, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+    for (n, rawLine) in lines.enumerated() {
       let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
       if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
       let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
@@ -76,7 +77,8 @@ public enum RefUpdates {
       if fields.count == 3 {
         result.append(
           RefUpdate(
-            oldID: try hex(fields[0], "old id"), newID: try hex(fields[1], "new id"), ref: try refName(fields[2], "ref")))
+            oldID: try hex(fields[0], "old id"), newID: try hex(fields[1], "new id"), ref: try refName(fields[2], "ref")
+          ))
       } else {
         let local = fields[0] == "(delete)" ? fields[0] : try refName(fields[0], "local ref")
         let localSHA = try hex(fields[1], "local sha")
@@ -99,6 +101,15 @@ extension Repository {
 
   /// Must run under the handle's lock.
   func selectedCommits(_ selection: CommitSelection) throws -> [ObjectID] {
+    do {
+      return try selectedCommitsUnchecked(selection)
+    } catch GitError.badRevision(let rev, let message) where !shallowCommits.isEmpty {
+      throw GitError.badRevision(
+        rev, message: message + "; this clone is shallow: fetch deeper if it lies beyond the boundary")
+    }
+  }
+
+  private func selectedCommitsUnchecked(_ selection: CommitSelection) throws -> [ObjectID] {
     var include: [ObjectID] = []
     var exclude: [ObjectID] = []
     switch selection {
@@ -121,8 +132,10 @@ extension Repository {
           include += [a, b]
           exclude += try handle.mergeBases(a, b)
         } else if let r = rev.range(of: "..") {
-          exclude.append(try handle.resolveCommitID(r.lowerBound == rev.startIndex ? "HEAD" : String(rev[..<r.lowerBound])))
-          include.append(try handle.resolveCommitID(r.upperBound == rev.endIndex ? "HEAD" : String(rev[r.upperBound...])))
+          exclude.append(
+            try handle.resolveCommitID(r.lowerBound == rev.startIndex ? "HEAD" : String(rev[..<r.lowerBound])))
+          include.append(
+            try handle.resolveCommitID(r.upperBound == rev.endIndex ? "HEAD" : String(rev[r.upperBound...])))
         } else {
           include.append(try handle.resolveCommitID(rev))
         }

@@ -120,7 +120,8 @@ enum GitHubAnnotations {
         + "\(options.annotationLimits.noticesPerStep) notices per step and 50 per job; "
         + "see the job summary or the JSON/SARIF report for all findings"
       if options.annotationLimits.noticesPerStep > 0 && options.annotationLimits.perJob > 0 {
-        out += command(Annotation(kind: .notice, file: nil, line: nil, col: nil, title: "agentgate", message: note)) + "\n"
+        out +=
+          command(Annotation(kind: .notice, file: nil, line: nil, col: nil, title: "agentgate", message: note)) + "\n"
       }
       out += "agentgate: \(note)\n"
     }

@@ -23,7 +23,10 @@ enum GitLabCodeQuality {
             ("check_name", .string(f.rule)),
             ("fingerprint", .string(fp)),
             ("severity", .string(Levels.codeQuality(f.severity))),
-            ("location", .object([("path", .string(f.path)), ("lines", .object([("begin", .int(Int64(max(1, f.line ?? 1))))]))])),
+            (
+              "location",
+              .object([("path", .string(f.path)), ("lines", .object([("begin", .int(Int64(max(1, f.line ?? 1))))]))])
+            ),
             ("categories", .array([.string(f.category == .secret ? "Security" : "Bug Risk")])),
             ("type", .string("issue")),
             ("engine_name", .string("agentgate")),

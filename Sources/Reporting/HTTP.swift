@@ -34,7 +34,8 @@ public struct HTTPResponse: Sendable {
 
   public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
     self.status = status
-    self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, b in "\(a), \(b)" })
+    self.headers = Dictionary(
+      headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, b in "\(a), \(b)" })
     self.body = body
   }
 

@@ -141,7 +141,9 @@ public enum VerdictJSON {
       range: try r.optionalString(root, "range"), shard: try r.optionalString(root, "shard"))
   }
 
-  private static func commitVerdict(_ c: JSONValue, at p: String, r: inout Reader) throws(VerdictDecodingError)
+  private static func commitVerdict(
+    _ c: JSONValue, at p: String, r: inout Reader
+  ) throws(VerdictDecodingError)
     -> CommitVerdict
   {
     let authorValue = try r.field(c, "author", at: p)
@@ -188,7 +190,8 @@ public enum VerdictJSON {
       steps.append(
         ReplayStep(
           kind: try r.enumValue(s, "kind", ReplayStepKind.self, at: sp), command: try r.string(s, "command", at: sp),
-          origin: try r.string(s, "origin", at: sp), exitStatus: try r.optionalInt(s, "exit_status", at: sp).map(Int32.init),
+          origin: try r.string(s, "origin", at: sp),
+          exitStatus: try r.optionalInt(s, "exit_status", at: sp).map(Int32.init),
           signal: try r.optionalInt(s, "signal", at: sp).map(Int32.init),
           durationSeconds: try r.double(s, "duration_seconds", at: sp),
           peakMemoryBytes: try r.optionalInt(s, "peak_memory_bytes", at: sp),
@@ -256,7 +259,9 @@ struct Reader {
   }
 
   func string(_ o: JSONValue, _ key: String, at: String = "") throws(VerdictDecodingError) -> String {
-    guard let s = try field(o, key, at: at).stringValue else { throw .wrongType(path: join(at, key), expected: "string") }
+    guard let s = try field(o, key, at: at).stringValue else {
+      throw .wrongType(path: join(at, key), expected: "string")
+    }
     return s
   }
 
@@ -282,7 +287,9 @@ struct Reader {
   }
 
   func double(_ o: JSONValue, _ key: String, at: String = "") throws(VerdictDecodingError) -> Double {
-    guard let d = try field(o, key, at: at).doubleValue else { throw .wrongType(path: join(at, key), expected: "number") }
+    guard let d = try field(o, key, at: at).doubleValue else {
+      throw .wrongType(path: join(at, key), expected: "number")
+    }
     return d
   }
 
@@ -291,7 +298,9 @@ struct Reader {
     return a
   }
 
-  func enumValue<E: RawRepresentable & CaseIterable>(_ o: JSONValue, _ key: String, _: E.Type, at: String = "")
+  func enumValue<E: RawRepresentable & CaseIterable>(
+    _ o: JSONValue, _ key: String, _: E.Type, at: String = ""
+  )
     throws(VerdictDecodingError) -> E where E.RawValue == String
   {
     let s = try string(o, key, at: at)
@@ -301,7 +310,9 @@ struct Reader {
     return e
   }
 
-  func optionalEnum<E: RawRepresentable & CaseIterable>(_ o: JSONValue, _ key: String, _: E.Type, at: String = "")
+  func optionalEnum<E: RawRepresentable & CaseIterable>(
+    _ o: JSONValue, _ key: String, _: E.Type, at: String = ""
+  )
     throws(VerdictDecodingError) -> E? where E.RawValue == String
   {
     guard let s = try optionalString(o, key, at: at) else { return nil }
@@ -311,7 +322,9 @@ struct Reader {
     return e
   }
 
-  func enumValue<E: RawRepresentable>(_ o: JSONValue, _ key: String, _: E.Type, at: String = "")
+  func enumValue<E: RawRepresentable>(
+    _ o: JSONValue, _ key: String, _: E.Type, at: String = ""
+  )
     throws(VerdictDecodingError) -> E where E.RawValue == String
   {
     let s = try string(o, key, at: at)
@@ -319,7 +332,9 @@ struct Reader {
     return e
   }
 
-  func optionalEnum<E: RawRepresentable>(_ o: JSONValue, _ key: String, _: E.Type, at: String = "")
+  func optionalEnum<E: RawRepresentable>(
+    _ o: JSONValue, _ key: String, _: E.Type, at: String = ""
+  )
     throws(VerdictDecodingError) -> E? where E.RawValue == String
   {
     guard let s = try optionalString(o, key, at: at) else { return nil }

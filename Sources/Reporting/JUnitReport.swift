@@ -18,14 +18,16 @@ enum JUnitReport {
       let failing = c.decision == .fail || c.decision == .error
       for f in c.findings {
         let name = "\(f.category.rawValue) \(f.rule) at \(Text.location(f))"
-        let detail = "\(f.message)\nrule: \(f.rule)\nseverity: \(f.severity.rawValue)\nlocation: \(Text.location(f))"
+        let detail =
+          "\(f.message)\nrule: \(f.rule)\nseverity: \(f.severity.rawValue)\nlocation: \(Text.location(f))"
           + (f.match.isEmpty ? "" : "\nmatch: \(f.match)")
         if failing {
           failures += 1
           cases.append(
             testcase(
               classname: classname, name: name, time: 0,
-              body: element("failure", ["message": "\(f.rule): \(f.message)", "type": f.category.rawValue], text: detail)))
+              body: element(
+                "failure", ["message": "\(f.rule): \(f.message)", "type": f.category.rawValue], text: detail)))
         } else {
           cases.append(
             testcase(
@@ -43,7 +45,8 @@ enum JUnitReport {
         let body: String
         if !s.succeeded && failing {
           failures += 1
-          let why = s.limitHit.map { "limit \($0.rawValue) hit" } ?? s.signal.map { "killed by signal \($0)" }
+          let why =
+            s.limitHit.map { "limit \($0.rawValue) hit" } ?? s.signal.map { "killed by signal \($0)" }
             ?? "exit status \(s.exitStatus.map(String.init) ?? "unknown")"
           body = element("failure", ["message": "\(s.kind.rawValue) failed: \(why)", "type": "replay"], text: detail)
         } else {
@@ -72,12 +75,11 @@ enum JUnitReport {
       totals.failures += failures
       totals.errors += errors
       totals.time += time
-      var attrs: [(String, String)] = [
+      let attrs: [(String, String)] = [
         ("name", "commit \(c.commit.shortID): \(c.commit.subject)"),
         ("tests", String(cases.count)), ("failures", String(failures)), ("errors", String(errors)),
         ("skipped", "0"), ("time", seconds(time)),
       ]
-      if let agent = c.attribution.agent { attrs.append(("hostname", agent)) }
       var suite = "  <testsuite" + attributes(attrs) + ">\n"
       var props = "    <properties>\n"
       props += "      <property" + attributes([("name", "commit"), ("value", c.commit.id ?? "staged")]) + "/>\n"

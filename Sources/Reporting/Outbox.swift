@@ -137,7 +137,8 @@ public struct Outbox: Sendable {
     }
     let target = PostTarget(
       forge: forge, apiURL: api, repo: repo, sha: t["sha"]?.stringValue, context: t["context"]?.stringValue,
-      each: t["each"]?.boolValue ?? false, targetURL: t["target_url"]?.stringValue, checkRuns: t["check_runs"]?.boolValue)
+      each: t["each"]?.boolValue ?? false, targetURL: t["target_url"]?.stringValue,
+      checkRuns: t["check_runs"]?.boolValue)
     return OutboxItem(
       id: id, created: v["created"]?.doubleValue ?? 0, reason: v["reason"]?.stringValue ?? "",
       attempts: Int(v["attempts"]?.intValue ?? 0), target: target, deliveryID: delivery, verdict: verdict, dead: dead)
@@ -264,14 +265,11 @@ public struct Outbox: Sendable {
         }
         report.delivered.append(item.id)
       case .queued, .failed:
-        item.reason = outcome.message.hasPrefix("not posted: ") ? String(outcome.message.dropFirst(12)) : outcome.message
+        item.reason =
+          outcome.message.hasPrefix("not posted: ") ? String(outcome.message.dropFirst(12)) : outcome.message
         report.tokenRefused = report.tokenRefused || outcome.tokenRefused
-        let permanent = outcome.records.last.map { r in
-          r.httpStatus.map { (400..<500).contains($0) && $0 != 429 } ?? false
-        } ?? false
-        let noToken = outcome.records.isEmpty && item.target.forge != .webhook
         do {
-          if permanent && !noToken {
+          if !outcome.retryable {
             try makeDirectory(deadDir)
             item.dead = true
             try write(item, to: deadDir)
@@ -312,7 +310,9 @@ final class FlushLock {
 
   init(path: String) throws(ReportingError) {
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw .io(path: path, operation: "open the flush lock", reason: String(cString: strerror(errno))) }
+    guard fd >= 0 else {
+      throw .io(path: path, operation: "open the flush lock", reason: String(cString: strerror(errno)))
+    }
     if flock(fd, LOCK_EX | LOCK_NB) != 0 {
       let busy = errno == EWOULDBLOCK
       let why = String(cString: strerror(errno))

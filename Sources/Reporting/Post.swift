@@ -26,6 +26,9 @@ public struct PostOutcome: Sendable {
   public var outboxItem: String?
   /// Problems that did not stop the post (a GitHub check run that could not be created).
   public var warnings: [String]
+  /// When not delivered: whether a later attempt may succeed (server trouble, rate limits, the
+  /// network, a missing token) rather than being refused again (a 4xx, a target that cannot work).
+  public var retryable: Bool = false
 }
 
 /// The delivery id for a verdict and target: stable across retries and flushes, so receivers can
@@ -49,6 +52,7 @@ public func post(
   let id = given ?? deliveryID(verdict: verdict, target: target)
   var failure: String
   var tokenRefused = false
+  var retryable = false
   var records: [DeliveryRecord] = []
   var warnings: [String] = []
   do {
@@ -57,6 +61,7 @@ public func post(
     records = result.records
     warnings = result.warnings
     tokenRefused = result.tokenRefused
+    retryable = result.transientFailure != nil || result.missingToken
     if let why = result.permanentFailure ?? result.transientFailure {
       failure = why
     } else {
@@ -76,7 +81,7 @@ public func post(
   guard let outbox else {
     return PostOutcome(
       status: .failed, records: records, message: "not posted: \(failure)", tokenRefused: tokenRefused, outboxItem: nil,
-      warnings: warnings)
+      warnings: warnings, retryable: retryable)
   }
   do {
     let item = try outbox.enqueue(verdict: verdict, target: target, reason: failure, deliveryID: id, now: clock.now())
@@ -84,11 +89,11 @@ public func post(
       status: .queued, records: records,
       message: "not posted: \(failure). The verdict is kept in the outbox as \(item.id) "
         + "(\(outbox.directory)); deliver it later with `agentgate outbox flush`",
-      tokenRefused: tokenRefused, outboxItem: item.id, warnings: warnings)
+      tokenRefused: tokenRefused, outboxItem: item.id, warnings: warnings, retryable: retryable)
   } catch {
     failure += "; and it could not be kept in the outbox: \(error.description)"
     return PostOutcome(
       status: .failed, records: records, message: "not posted: \(failure)", tokenRefused: tokenRefused,
-      outboxItem: nil, warnings: warnings)
+      outboxItem: nil, warnings: warnings, retryable: retryable)
   }
 }

@@ -124,6 +124,8 @@ struct PublishResult: Sendable {
   var permanentFailure: String?
   /// The token was refused (401/403/404): a fork's read-only token, a PAT for check runs...
   var tokenRefused = false
+  /// No token was given: a later attempt with one may succeed.
+  var missingToken = false
   /// Things that went wrong without failing the post (the check run of a GitHub post).
   var warnings: [String] = []
 }
@@ -182,7 +184,8 @@ public struct Publisher: Sendable {
     guard let sha = target.sha ?? Publisher.headCommit(of: verdict) else {
       throw .badTarget("the verdict has no commit id to post on (staged changes?); give --sha")
     }
-    let summary = verdict.summary.isEmpty ? Reports.summarize(verdict.commits, decision: verdict.decision) : verdict.summary
+    let summary =
+      verdict.summary.isEmpty ? Reports.summarize(verdict.commits, decision: verdict.decision) : verdict.summary
     return [
       StatusPost(
         sha: sha, decision: verdict.decision, context: context, description: "agentgate " + summary,
@@ -275,6 +278,7 @@ public struct Publisher: Sendable {
       result.permanentFailure =
         "no token for \(target.forge.rawValue): set \(target.forge.tokenVariables.joined(separator: " or "))"
       result.tokenRefused = true
+      result.missingToken = true
       return result
     }
     for status in try statuses(for: verdict) {

@@ -49,7 +49,9 @@ public struct RenderOptions: Sendable {
 public enum Reports {
   /// Renders `verdict` as `format`. Every format is total: cuts to a format's limits are stated
   /// inside the output itself.
-  public static func render(_ verdict: Verdict, format: ReportFormat, options: RenderOptions = RenderOptions())
+  public static func render(
+    _ verdict: Verdict, format: ReportFormat, options: RenderOptions = RenderOptions()
+  )
     -> String
   {
     switch format {
@@ -61,6 +63,12 @@ public enum Reports {
     case .gitlabCodequality: GitLabCodeQuality.render(verdict, options: options)
     case .gitlabSecretDetection: GitLabSecretDetection.render(verdict, options: options)
     }
+  }
+
+  /// SARIF with explicit caps (results per run, bytes of the document), for uploads with
+  /// tighter limits than GitHub code scanning's.
+  public static func renderSARIF(_ verdict: Verdict, options: RenderOptions, maxResults: Int, maxBytes: Int) -> String {
+    SARIFReport.render(verdict, options: options, maxResults: maxResults, maxBytes: maxBytes)
   }
 
   /// Joins the verdicts of several shards: commits concatenated in the order given, the decision
@@ -162,8 +170,7 @@ enum Text {
       case "\r": out += "\\r"
       case "\t": out += " "
       default:
-        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}"
-        {
+        if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{2028}" || scalar == "\u{2029}" {
           out += "\\u{\(String(scalar.value, radix: 16))}"
         } else {
           out.unicodeScalars.append(scalar)

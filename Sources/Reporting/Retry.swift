@@ -150,7 +150,8 @@ public enum Retry {
         lastReason = error.description
       }
       if attempt >= policy.maxAttempts {
-        return .gaveUp(reason: "\(lastReason); gave up after \(attempt) attempts", lastStatus: lastStatus, attempts: attempt)
+        return .gaveUp(
+          reason: "\(lastReason); gave up after \(attempt) attempts", lastStatus: lastStatus, attempts: attempt)
       }
       let backoff = min(policy.maxDelay, policy.baseDelay * pow(2, Double(attempt - 1)))
       let delay = wait ?? backoff * (0.5 + 0.5 * policy.random())

@@ -13,7 +13,9 @@ enum SARIFReport {
   static let maxBytes = 9_500_000
   static let schemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
 
-  static func render(_ verdict: Verdict, options: RenderOptions, maxResults: Int = maxResults, maxBytes: Int = maxBytes)
+  static func render(
+    _ verdict: Verdict, options: RenderOptions, maxResults: Int = maxResults, maxBytes: Int = maxBytes
+  )
     -> String
   {
     // Most severe first (stable within a severity) so a cut drops the least important.
@@ -52,9 +54,13 @@ enum SARIFReport {
             + "limits (25,000 results per run, 10 MB gzip); the JSON report has them all", level: "warning"))
     }
     for c in verdict.commits where c.decision == .error || c.replay.status == .error || c.replay.status == .failed {
-      let why = c.reasons.isEmpty ? (c.replay.reason ?? "replay \(c.replay.status.rawValue)") : c.reasons.joined(separator: "; ")
+      let why =
+        c.reasons.isEmpty
+        ? (c.replay.reason ?? "replay \(c.replay.status.rawValue)") : c.reasons.joined(separator: "; ")
       notifications.append(
-        notification("commit \(c.commit.shortID): \(c.decision.rawValue): \(why)", level: c.decision == .error ? "error" : "warning"))
+        notification(
+          "commit \(c.commit.shortID): \(c.decision.rawValue): \(why)",
+          level: c.decision == .error ? "error" : "warning"))
     }
 
     let formatter = ISO8601DateFormatter()

@@ -28,7 +28,8 @@ enum TextReport {
       out += replayLines(c.replay, paint: paint)
       for r in c.reasons { out += "    reason: \(Text.oneLine(r))\n" }
     }
-    let summary = verdict.summary.isEmpty ? Reports.summarize(verdict.commits, decision: verdict.decision) : verdict.summary
+    let summary =
+      verdict.summary.isEmpty ? Reports.summarize(verdict.commits, decision: verdict.decision) : verdict.summary
     var tail = "agentgate: \(paint.decision(verdict.decision)) \(Text.oneLine(summary))"
     if let shard = verdict.shard { tail += " [shard \(Text.oneLine(shard))]" }
     tail += " (policy \(Text.oneLine(verdict.policy.label)))"

@@ -159,9 +159,11 @@ public struct SandboxRunner: Sendable {
     outW.closeNow()
     stW.closeNow()
     seccompFD?.closeNow()
+    let watcher = try DeathWatcher(sweepUID: isRoot ? work.lease?.uid : nil, setpriv: setpriv.first)
+    defer { watcher.stop() }
     let sup = supervise(
       pid: pid, output: outR, status: stR, deadline: started + wall, outputLimit: outputLimit,
-      onOutput: onOutput
+      onOutput: onOutput, onChildPid: watcher.watch
     ) { child in
       kill(pid, SIGKILL)
       if let child { kill(child, SIGKILL) }
@@ -312,7 +314,8 @@ public struct SandboxRunner: Sendable {
   /// (everything in the sandbox is gone), killing through `onTimeout` at the deadline.
   private func supervise(
     pid: pid_t, output: FileDescriptor, status: FileDescriptor?, deadline: Double, outputLimit: Int,
-    onOutput: ((UnsafeRawBufferPointer) -> Void)?, onTimeout: (pid_t?) -> Void
+    onOutput: ((UnsafeRawBufferPointer) -> Void)?, onChildPid: (pid_t) -> Void = { _ in },
+    onTimeout: (pid_t?) -> Void
   ) -> Supervision {
     var tail = OutputTail(limit: outputLimit)
     var statusText: [UInt8] = []
@@ -353,7 +356,10 @@ public struct SandboxRunner: Sendable {
           }
         } else if statusText.count < 1 << 16 {
           statusText += buf[0..<got]
-          if childPid == nil { childPid = SandboxRunner.childPid(inStatus: statusText) }
+          if childPid == nil, let found = SandboxRunner.childPid(inStatus: statusText) {
+            childPid = found
+            onChildPid(found)
+          }
         }
       }
     }
@@ -432,4 +438,47 @@ extension QuotaWorkDir {
   static let copyBackUnsupported = SandboxError.invalidRequest(
     "--copy-back needs root (the quota'd work dir is then a gate-owned tmpfs mount); unprivileged, the "
       + "work dir exists only inside the sandbox")
+}
+
+/// Kills the sandbox's PID-namespace init if the gate dies (even by SIGKILL): a host-side shell,
+/// out of the sandbox's sight, blocks on a pipe only the gate holds; EOF means the gate is gone.
+/// bwrap's own --die-with-parent on that init is not reliable (it is lost when bwrap changes
+/// credentials inside the namespace; measured: the sandbox outlived a killed gate).
+final class DeathWatcher {
+  private let pid: pid_t
+  private let feed: FileDescriptor
+  private var stopped = false
+
+  /// `sweepUID`: as root, the run's own (locked, exclusive) uid: on the gate's death every process
+  /// of that uid is killed too, so a death before the init's pid was known still leaves nothing.
+  init(sweepUID: UInt32?, setpriv: String?) throws(SandboxError) {
+    let (r, w) = try makePipe()
+    var script = "read pid; read ignored; [ -n \"$pid\" ] && kill -KILL \"$pid\" 2>/dev/null"
+    var args: [String] = []
+    if let sweepUID, let setpriv {
+      script += "; exec \"$1\" --reuid=\"$2\" --regid=\"$2\" --clear-groups -- /bin/sh -c 'kill -KILL -1'"
+      args = [setpriv, String(sweepUID)]
+    }
+    pid = try spawn(
+      path: "/bin/sh", argv: ["/bin/sh", "-c", script, "agentgate-watch"] + args, env: [], fds: [(r.raw, 0)],
+      cwd: "/")
+    feed = w
+  }
+
+  /// Arms the watcher with the init's (host) pid.
+  func watch(_ child: pid_t) {
+    let line = Array("\(child)\n".utf8)
+    _ = line.withUnsafeBytes { write(feed.raw, $0.baseAddress, $0.count) }
+  }
+
+  /// The run is over: end the watcher without letting it fire.
+  func stop() {
+    guard !stopped else { return }
+    stopped = true
+    kill(pid, SIGKILL)
+    _ = waitFor(pid)
+    feed.closeNow()
+  }
+
+  deinit { stop() }
 }

@@ -84,6 +84,8 @@ public final class QuotaWorkDir: @unchecked Sendable {
       return QuotaWorkDir(
         path: cString(template), method: .sandboxTmpfs, diskBytes: bytes, lease: nil, runDir: nil)
     }
+    // Leftovers of dead runs (a gate killed mid-run) go first; live runs hold their locks.
+    sweepStale(policy: policy)
     let lease = try SandboxUIDLease.acquire(stateDir: policy.stateDir, range: policy.uidRange)
     try secureDirectory("\(policy.stateDir)/runs", mode: 0o755)
     let runDir = "\(policy.stateDir)/runs/\(lease.uid)"

@@ -6,7 +6,9 @@ import Foundation
 import GitReading
 
 struct CommitSelectionOptions: ParsableArguments {
-  @Option(name: .customLong("repo"), help: ArgumentHelp("The local repository (default: GIT_DIR or the current directory).", valueName: "DIR"))
+  @Option(
+    name: .customLong("repo"),
+    help: ArgumentHelp("The local repository (default: GIT_DIR or the current directory).", valueName: "DIR"))
   var repo: String?
 
   @Argument(help: ArgumentHelp("Revisions with git log's meaning: REV, A..B, ^A B, A...B.", valueName: "REV-RANGE"))
@@ -23,7 +25,9 @@ struct CommitSelectionOptions: ParsableArguments {
 
   @Flag(
     name: .customLong("stdin-updates"),
-    help: "Read hook input on stdin: 'OLD NEW REF' lines (pre-receive) or 'LOCAL-REF LOCAL-SHA REMOTE-REF REMOTE-SHA' lines (pre-push).")
+    help:
+      "Read hook input on stdin: 'OLD NEW REF' lines (pre-receive) or 'LOCAL-REF LOCAL-SHA REMOTE-REF REMOTE-SHA' lines (pre-push)."
+  )
   var stdinUpdates = false
 
   @Option(
@@ -43,7 +47,8 @@ struct CommitSelectionOptions: ParsableArguments {
     }
     if stdinUpdates && isatty(STDIN_FILENO) == 1 {
       throw ValidationError(
-        "--stdin-updates reads hook input from stdin, but stdin is a terminal; pipe the ref updates in (as git does for hooks)")
+        "--stdin-updates reads hook input from stdin, but stdin is a terminal; pipe the ref updates in (as git does for hooks)"
+      )
     }
     if remote != nil && !stdinUpdates {
       throw ValidationError("--remote only applies to --stdin-updates (pre-push input)")

@@ -234,13 +234,15 @@ struct OutboxList: AsyncParsableCommand {
     if format == "json" {
       let values: [JSONValue] = items.map { i in
         .object([
-          ("id", .string(i.id)), ("state", .string(i.dead ? "dead" : "pending")), ("forge", .string(i.target.forge.rawValue)),
+          ("id", .string(i.id)), ("state", .string(i.dead ? "dead" : "pending")),
+          ("forge", .string(i.target.forge.rawValue)),
           ("api_url", .string(i.target.apiURL)), ("repo", .string(i.target.repo)),
           ("sha", i.target.sha.map(JSONValue.string) ?? .null), ("decision", .string(i.verdict.decision.rawValue)),
           ("attempts", .int(Int64(i.attempts))), ("reason", .string(i.reason)),
         ])
       }
-      print(JSONValue.object([("directory", .string(box.directory)), ("items", .array(values))]).serialized(pretty: true))
+      print(
+        JSONValue.object([("directory", .string(box.directory)), ("items", .array(values))]).serialized(pretty: true))
     } else {
       if items.isEmpty && errors.isEmpty { print("agentgate: the outbox \(box.directory) is empty") }
       for i in items {

@@ -165,6 +165,9 @@ import Testing
     #expect(r.findings[0].rule == "skipped-\(reason.rawValue)")
     #expect(r.findings[0].category == .skipped && r.findings[0].severity == .medium && r.findings[0].line == nil)
     #expect(r.fails(at: .medium))
+    // A policy may turn a kind of skipped finding off.
+    let quiet = try Scanner(rules: [demoRule], options: ScanOptions(disabledRules: ["skipped-\(reason.rawValue)"]))
+    #expect(quiet.scan(commitChange([file]), isAgent: false).findings.isEmpty)
   }
 
   @Test func unreadableContentIsReported() throws {

@@ -315,8 +315,9 @@ public final class Scanner: Sendable {
         f, secret: hit.secret, match: hit.match, line: block.text(ofLine: idx), markers: marker, isAgent: isAgent,
         scratch: scratch, into: &result)
     }
-    for ruleID in Set(failures).sorted() {
-      let id = EngineRuleID.regexLimit
+    let limitID = EngineRuleID.regexLimit
+    for ruleID in Set(failures).sorted() where !options.disabledRules.contains(limitID) {
+      let id = limitID
       result.findings.append(
         Finding(
           rule: id, category: .skipped, severity: options.severityOverrides[id] ?? options.skippedSeverity,
@@ -471,6 +472,8 @@ public final class Scanner: Sendable {
     _ finding: Finding, secret: String?, match: String?, line: String?, markers: (line: Int, column: Int)?,
     isAgent: Bool, scratch: PCRE2Scratch, into result: inout ScanResult
   ) {
+    // A rule the policy disabled reports nothing (engine findings such as `skipped-binary` too).
+    if options.disabledRules.contains(finding.rule) { return }
     if !globalAllowlist.isEmpty,
       globalAllowlist.allows(secret: secret, match: match, line: line, path: finding.path, scratch: scratch)
     {
