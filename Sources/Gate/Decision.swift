@@ -32,7 +32,8 @@ public struct Decider: Sendable {
       let d: Decision = action == .fail ? .fail : .warn
       decisions.append(d)
       let place = finding.line.map { "\(finding.path):\($0)" } ?? finding.path
-      reasons.append("\(d.rawValue): \(finding.category.rawValue) \(finding.rule) (\(finding.severity.rawValue)) at \(place)")
+      reasons.append(
+        "\(d.rawValue): \(finding.category.rawValue) \(finding.rule) (\(finding.severity.rawValue)) at \(place)")
     }
 
     switch replay.status {

@@ -254,7 +254,7 @@ public final class Gate: Sendable {
       let note = hasNotes ? repository.note(ref: notesRef, commit: id) : nil
       let attribution = detector.attribute(change.commit, note: note)
       let result = scanner.scan(
-      change, isAgent: decider.judgedAsAgent(attribution, authorEmail: change.commit.author.email))
+        change, isAgent: decider.judgedAsAgent(attribution, authorEmail: change.commit.author.email))
       results.withLock {
         $0[id] = Judged(
           commit: change.commit, attribution: attribution, findings: result.findings, suppressed: result.suppressed)

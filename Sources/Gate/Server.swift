@@ -79,7 +79,9 @@ public struct AuditLog: Sendable {
     let dir = (path as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-    guard fd >= 0 else { throw GateError.unreadable(path: path, what: "audit log", reason: String(cString: strerror(errno))) }
+    guard fd >= 0 else {
+      throw GateError.unreadable(path: path, what: "audit log", reason: String(cString: strerror(errno)))
+    }
     defer { close(fd) }
     var line = data
     line.append(0x0A)

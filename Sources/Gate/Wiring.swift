@@ -94,7 +94,8 @@ public enum RuleSet {
 
   /// Metadata of every rule family, for `agentgate rules` and the README table.
   public static var metadata: [RuleMetadata] {
-    let all = agentRulesMetadata + SecretRules.all.map(\.metadata) + RiskRules.lineRules.map(\.metadata)
+    let all =
+      agentRulesMetadata + SecretRules.all.map(\.metadata) + RiskRules.lineRules.map(\.metadata)
       + RiskRules.changeRules.map(\.metadata)
     return all.sorted { ($0.family.rawValue, $0.id) < ($1.family.rawValue, $1.id) }
   }

@@ -36,7 +36,8 @@ struct ForgeOptions: ParsableArguments {
   func target(environment: Environment) throws -> PostTarget? {
     guard let forge else { return nil }
     guard let value = Forge(rawValue: forge) else {
-      throw ValidationError("unknown forge \(forge); use one of \(Forge.allCases.map(\.rawValue).joined(separator: ", "))")
+      throw ValidationError(
+        "unknown forge \(forge); use one of \(Forge.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     let defaults = ForgeDefaults(forge: value, environment: environment)
     guard let api = apiURL ?? defaults.apiURL else { throw ValidationError("--forge \(forge) needs --api-url") }
@@ -89,7 +90,8 @@ struct OutputSpec {
   init(_ text: String) throws {
     guard let eq = text.firstIndex(of: "="), let f = ReportFormat(rawValue: String(text[..<eq])) else {
       throw ValidationError(
-        "--output takes FORMAT=FILE with FORMAT one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        "--output takes FORMAT=FILE with FORMAT one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))"
+      )
     }
     format = f
     path = String(text[text.index(after: eq)...])
@@ -98,7 +100,9 @@ struct OutputSpec {
 }
 
 /// Writes the verdict in each format asked for.
-func writeReports(_ verdict: Verdict, stdoutFormat: ReportFormat?, outputs: [OutputSpec], environment: Environment)
+func writeReports(
+  _ verdict: Verdict, stdoutFormat: ReportFormat?, outputs: [OutputSpec], environment: Environment
+)
   throws
 {
   if let stdoutFormat {
@@ -117,8 +121,8 @@ func writeReports(_ verdict: Verdict, stdoutFormat: ReportFormat?, outputs: [Out
     }
   }
   if let summary = environment["GITHUB_STEP_SUMMARY"] {
-    do { try GitHubAnnotations.appendStepSummary(verdict, path: summary) } catch {
-      Terminal.warn("could not append the job summary: \(error.description)")
+    do { try Reports.appendStepSummary(verdict, path: summary) } catch {
+      Terminal.warn("could not append the job summary: \(error)")
     }
   }
 }
@@ -176,7 +180,9 @@ struct CICommand: AsyncParsableCommand {
     help: "Output on stdout: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
   var format: String = "text"
 
-  @Option(name: .customLong("output"), help: ArgumentHelp("Also write FORMAT to FILE (repeatable).", valueName: "FORMAT=FILE"))
+  @Option(
+    name: .customLong("output"), help: ArgumentHelp("Also write FORMAT to FILE (repeatable).", valueName: "FORMAT=FILE")
+  )
   var outputs: [String] = []
 
   @Option(help: ArgumentHelp("Judge only shard K of N (deterministic by commit id).", valueName: "K/N"))
@@ -247,7 +253,8 @@ struct ReplayCommand: AsyncParsableCommand {
   @Option(help: "The commit to replay.")
   var commit: String
 
-  @Option(name: .customLong("build"), help: ArgumentHelp("A build command (shell string, repeatable).", valueName: "CMD"))
+  @Option(
+    name: .customLong("build"), help: ArgumentHelp("A build command (shell string, repeatable).", valueName: "CMD"))
   var build: [String] = []
 
   @Option(name: .customLong("test"), help: ArgumentHelp("A test command (shell string, repeatable).", valueName: "CMD"))
@@ -266,7 +273,8 @@ struct ReplayCommand: AsyncParsableCommand {
     let context = try GateContext(entryPoint: .replay, repositoryPath: repo, policy: policy)
     let id = try context.repository.resolveCommit(commit)
     let record = try context.repository.commit(id)
-    let options = JudgeOptions(replay: .on, buildCommands: build, testCommands: test, environment: context.environment.values)
+    let options = JudgeOptions(
+      replay: .on, buildCommands: build, testCommands: test, environment: context.environment.values)
     let outcome = context.gate.replay(commit: id, options: options)
     let attribution = context.gate.detector.attribute(record)
     let (decision, reasons) = context.gate.decider.decide(
@@ -286,7 +294,8 @@ struct ReplayCommand: AsyncParsableCommand {
     let verdict = Gate.verdict(
       [commitVerdict], policy: context.resolved.identity, range: id, shard: nil)
     Terminal.write(
-      Reports.render(verdict, format: format == "json" ? .json : .text, options: RenderOptions(color: Terminal.colorOnStdout)))
+      Reports.render(
+        verdict, format: format == "json" ? .json : .text, options: RenderOptions(color: Terminal.colorOnStdout)))
     throw JudgedExit(code: verdict.decision.exitCode)
   }
 }

@@ -19,12 +19,14 @@ struct PolicyOptions: ParsableArguments {
 
   @Option(
     name: .customLong("policy-ref"),
-    help: ArgumentHelp("Read .agentgate.toml at this trusted ref instead (ci, scan, detect, replay).", valueName: "REF"))
+    help: ArgumentHelp("Read .agentgate.toml at this trusted ref instead (ci, scan, detect, replay).", valueName: "REF")
+  )
   var policyRef: String?
 
   @Option(
     name: .customLong("rules"),
-    help: ArgumentHelp("Extra rules in gitleaks' TOML format (repeatable; never from the judged repository).", valueName: "FILE"))
+    help: ArgumentHelp(
+      "Extra rules in gitleaks' TOML format (repeatable; never from the judged repository).", valueName: "FILE"))
   var rulesFiles: [String] = []
 
   @Option(
@@ -136,7 +138,8 @@ func rangeLabel(_ selection: CommitSelection) -> String {
   case .commit(let c): c
   case .all: "--all"
   case .staged: "staged"
-  case .updates(let u): u.map { "\($0.ref) \(String($0.oldID.prefix(12)))..\(String($0.newID.prefix(12)))" }
-    .joined(separator: ", ")
+  case .updates(let u):
+    u.map { "\($0.ref) \(String($0.oldID.prefix(12)))..\(String($0.newID.prefix(12)))" }
+      .joined(separator: ", ")
   }
 }

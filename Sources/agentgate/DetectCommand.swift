@@ -60,7 +60,9 @@ struct DetectCommand: AsyncParsableCommand {
         var attribution = detector.attribute(
           environment: env.values, processChain: ProcessChain.current(),
           identity: (author: change.commit.author, committer: change.commit.committer))
-        if let messageFile { attribution = detector.attribute(message: try readMessage(messageFile), base: attribution) }
+        if let messageFile {
+          attribution = detector.attribute(message: try readMessage(messageFile), base: attribution)
+        }
         results = [(nil, attribution)]
       } else {
         let notesRef = "refs/notes/ai"
@@ -76,7 +78,9 @@ struct DetectCommand: AsyncParsableCommand {
     if format == "json" {
       Terminal.write(AttributionJSON.render(commits: results))
     } else {
-      for (commit, attribution) in results { Terminal.write(AttributionText.line(commit: commit, attribution: attribution)) }
+      for (commit, attribution) in results {
+        Terminal.write(AttributionText.line(commit: commit, attribution: attribution))
+      }
       let agents = results.filter { $0.1.isAgent }.count
       Terminal.write("\(results.count) commit\(results.count == 1 ? "" : "s"), \(agents) by an agent")
     }

@@ -13,7 +13,8 @@ import Reporting
 
 /// Options every hook shares.
 struct HookOptions: ParsableArguments {
-  @Option(name: .customLong("repo"), help: ArgumentHelp("The repository (default: as git runs the hook).", valueName: "DIR"))
+  @Option(
+    name: .customLong("repo"), help: ArgumentHelp("The repository (default: as git runs the hook).", valueName: "DIR"))
   var repo: String?
 
   @OptionGroup var policy: PolicyOptions
@@ -99,7 +100,8 @@ struct PrePushCommand: AsyncParsableCommand {
 
   func run() async throws {
     guard isatty(STDIN_FILENO) != 1 else {
-      throw ValidationError("pre-push reads 'LOCAL-REF LOCAL-SHA REMOTE-REF REMOTE-SHA' lines on stdin; stdin is a terminal")
+      throw ValidationError(
+        "pre-push reads 'LOCAL-REF LOCAL-SHA REMOTE-REF REMOTE-SHA' lines on stdin; stdin is a terminal")
     }
     let context = try GateContext(entryPoint: .prePush, repositoryPath: hook.repo, policy: hook.policy)
     let updates = try RefUpdates.parse(CommitSelectionOptions.readStandardInput(), remoteName: remote)

@@ -42,11 +42,14 @@ struct InstallCommand: AsyncParsableCommand {
     if hook == "pre-receive" && !repository.isBare {
       Terminal.warn("\(repository.gitDirectory) is not bare; pre-receive gates pushes to it all the same")
     }
-    let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var hooksDir = repository.gitDirectory.hasSuffix("/") ? repository.gitDirectory + "hooks" : repository.gitDirectory + "/hooks"
+    let binary =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var hooksDir =
+      repository.gitDirectory.hasSuffix("/") ? repository.gitDirectory + "hooks" : repository.gitDirectory + "/hooks"
     if let configured = repository.configString("core.hooksPath") {
       let base = repository.workDirectory ?? repository.gitDirectory
-      let path = configured.hasPrefix("/") ? configured : URL(fileURLWithPath: base).appendingPathComponent(configured).path
+      let path =
+        configured.hasPrefix("/") ? configured : URL(fileURLWithPath: base).appendingPathComponent(configured).path
       if let work = repository.workDirectory, path.hasPrefix(work.hasSuffix("/") ? work : work + "/") {
         Terminal.write(HookInstaller.instructions(hooks: hooks, hooksPath: configured, binary: binary))
         return

@@ -13,7 +13,8 @@ struct InitCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "init", abstract: "Write a commented starter policy, .agentgate.toml, into the work tree.")
 
-  @Option(name: .customLong("repo"), help: ArgumentHelp("The repository (default: the current directory).", valueName: "DIR"))
+  @Option(
+    name: .customLong("repo"), help: ArgumentHelp("The repository (default: the current directory).", valueName: "DIR"))
   var repo: String?
 
   @Flag(help: "Overwrite an existing .agentgate.toml.")
@@ -23,7 +24,8 @@ struct InitCommand: AsyncParsableCommand {
     let env = Environment()
     let repository = try Repository(path: repo, environment: env.values)
     guard let work = repository.workDirectory else {
-      throw ValidationError("\(repository.gitDirectory) is a bare repository: pass a server policy with --policy instead")
+      throw ValidationError(
+        "\(repository.gitDirectory) is a bare repository: pass a server policy with --policy instead")
     }
     let path = URL(fileURLWithPath: work).appendingPathComponent(policyFileName).path
     if FileManager.default.fileExists(atPath: path) && !force {
@@ -44,7 +46,9 @@ struct PolicyShow: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "show", abstract: "Print the effective settings and where each came from.")
 
-  @Option(name: .customLong("entry-point"), help: "pre-receive, post-receive, ci, pre-commit, commit-msg, pre-push, scan, detect or replay.")
+  @Option(
+    name: .customLong("entry-point"),
+    help: "pre-receive, post-receive, ci, pre-commit, commit-msg, pre-push, scan, detect or replay.")
   var entryPoint: String = "scan"
 
   @Option(name: .customLong("repo"), help: ArgumentHelp("The repository.", valueName: "DIR"))
@@ -138,7 +142,8 @@ struct BaselineCreate: AsyncParsableCommand {
   func run() async throws {
     let context = try GateContext(entryPoint: .scan, repositoryPath: selection.repo, policy: policy)
     let chosen = try selection.selection(readingStdin: CommitSelectionOptions.readStandardInput, fallback: .all)
-    let verdict = try context.gate.judge(chosen, options: JudgeOptions(replay: .off, environment: context.environment.values))
+    let verdict = try context.gate.judge(
+      chosen, options: JudgeOptions(replay: .off, environment: context.environment.values))
     let findings = verdict.commits.flatMap(\.findings).filter { $0.category != .skipped }
     let baseline = Baseline(findings: findings)
     try Data(baseline.json().utf8).write(to: URL(fileURLWithPath: output))

@@ -38,7 +38,8 @@ struct PreReceiveCommand: AsyncParsableCommand {
     let input = try readHookInput("pre-receive", shape: "OLD NEW REF")
     let updates = try RefUpdates.parse(input)
     let context = try GateContext(entryPoint: .preReceive, repositoryPath: hook.repo, policy: hook.policy)
-    var options = context.judgeOptions(quiet: true, replay: hook.replayRequest, rangeLabel: rangeLabel(.updates(updates)))
+    var options = context.judgeOptions(
+      quiet: true, replay: hook.replayRequest, rangeLabel: rangeLabel(.updates(updates)))
     options.deadline = hook.deadline
     let verdict = try context.gate.judge(.updates(updates), options: options)
 
@@ -106,7 +107,8 @@ struct PostReceiveCommand: AsyncParsableCommand {
       updates.contains(where: { !$0.isDeletion })
     else { throw JudgedExit(code: 0) }
     let root =
-      context.machine.asyncJobDir.isEmpty ? "\(context.repository.gitDirectory)/agentgate/jobs" : context.machine.asyncJobDir
+      context.machine.asyncJobDir.isEmpty
+      ? "\(context.repository.gitDirectory)/agentgate/jobs" : context.machine.asyncJobDir
     let job = try JobFolder.create(root: root, input: input)
     var args = ["post-receive", "--run-job", job.path, "--repo", context.repository.gitDirectory]
     args += forwardedFlags()
@@ -147,7 +149,10 @@ struct PostReceiveCommand: AsyncParsableCommand {
     // First the scans with replay pending, so the forge shows a pending status at once.
     var options = JudgeOptions(replay: .policy, environment: context.environment.values, rangeLabel: label)
     let pending = try context.gate.judge(.updates(updates), options: options)
-    if let target { _ = postVerdict(pending, target: target, cacert: forge.cacert, environment: context.environment, outboxDirectory: outbox) }
+    if let target {
+      _ = postVerdict(
+        pending, target: target, cacert: forge.cacert, environment: context.environment, outboxDirectory: outbox)
+    }
 
     options.replay = .on
     let verdict = try context.gate.judge(.updates(updates), options: options)
@@ -155,7 +160,8 @@ struct PostReceiveCommand: AsyncParsableCommand {
     audit(
       context: context, event: "post-receive", verdict: verdict, refs: updates.map(\.ref), pusher: nil, override: .none)
     if let target {
-      _ = postVerdict(verdict, target: target, cacert: forge.cacert, environment: context.environment, outboxDirectory: outbox)
+      _ = postVerdict(
+        verdict, target: target, cacert: forge.cacert, environment: context.environment, outboxDirectory: outbox)
     }
     print("agentgate: job done: \(verdict.summary)")
     throw JudgedExit(code: verdict.decision.exitCode)
@@ -209,11 +215,11 @@ func spawnDetached(arguments: [String], log: String) throws -> Int32 {
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
   posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
   posix_spawn_file_actions_adddup2(&actions, 1, 2)
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3)
   var attr = posix_spawnattr_t()
   posix_spawnattr_init(&attr)
   defer { posix_spawnattr_destroy(&attr) }
-  posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSID))
+  // glibc's POSIX_SPAWN_SETSID (0x80; a macro Swift does not import): the job leads a new session.
+  posix_spawnattr_setflags(&attr, 0x80)
   let argv = ([exe] + arguments).map { strdup($0) } + [nil]
   defer { for p in argv { free(p) } }
   var pid: pid_t = 0

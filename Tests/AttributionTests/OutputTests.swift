@@ -69,7 +69,8 @@ func schemaErrors(_ document: String) throws -> String? {
       #expect(broken != good)
       #expect(try schemaErrors(broken) != nil, "\(to)")
     }
-    let noConfidence = "{\"schema\":\"agentgate.attribution/1\",\"commits\":[{\"commit\":null,\"agent\":\"cursor\","
+    let noConfidence =
+      "{\"schema\":\"agentgate.attribution/1\",\"commits\":[{\"commit\":null,\"agent\":\"cursor\","
       + "\"confidence\":null,\"evidence\":[]}]}"
     #expect(try schemaErrors(noConfidence) != nil)
   }
@@ -81,7 +82,8 @@ func schemaErrors(_ document: String) throws -> String? {
         == "cdcdcdcdcdcd  claude-code (high)  footer \"🤖 Generated with [Claude Code](https://claude.com/claude-code)\""
         + " +1 more  Fix \"quotes\" \\ and tabs\t")
     let plain = commit("Fix typo")
-    #expect(AttributionText.line(commit: plain, attribution: detector.attribute(plain)) == "cdcdcdcdcdcd  human  Fix typo")
+    #expect(
+      AttributionText.line(commit: plain, attribution: detector.attribute(plain)) == "cdcdcdcdcdcd  human  Fix typo")
     let low = detector.attribute(environment: ["CURSOR_TRACE_ID": "x"], processChain: [], identity: (nil, nil))
     #expect(
       AttributionText.line(commit: nil, attribution: low)
