@@ -39,7 +39,7 @@ jobs:
 YML
 cat > .agentgate.toml <<'TOML'
 [replay]
-test = ["python3 -m unittest -q"]
+test = ["python3 -m unittest discover -s tests -t ."]
 TOML
 git add -A; git commit -qm "Add calculator with tests"
 base=$(git rev-parse HEAD)
