@@ -12,6 +12,7 @@ cd repo
 git config user.name "Dana Human"; git config user.email "dana@example.com"; git config commit.gpgsign false
 
 mkdir -p calc tests .github/workflows
+: > tests/__init__.py
 cat > calc/__init__.py <<'PY'
 def add(a, b):
     return a + b
