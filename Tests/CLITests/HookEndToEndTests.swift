@@ -1,0 +1,131 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A token-shaped string from a seeded generator (never a real credential).
+private func fakeToken(seed: UInt64) -> String {
+  var state = seed &+ 0x9E37_79B9_7F4A_7C15
+  let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+  var out = "ghp_"
+  for _ in 0..<36 {
+    state ^= state << 13
+    state ^= state >> 7
+    state ^= state << 17
+    out.append(alphabet[Int(state % UInt64(alphabet.count))])
+  }
+  return out
+}
+
+private let agentTrailer = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
+
+@Suite(.serialized) struct HookEndToEndTests {
+  /// A bare server with the gate's pre-receive installed, and a clone to push from.
+  func server() throws -> (server: GitRepo, client: GitRepo) {
+    let server = try GitRepo(bare: true)
+    let install = try runProcess([agentgateBinary(), "install", "--hook", "pre-receive", "--repo", server.path])
+    #expect(install.status == 0, "\(install.stderr)")
+    // Replay is the server's business after the push; these tests judge the scans.
+    try Data("[replay.when]\npre-receive = \"off\"\npost-receive = \"off\"\n".utf8)
+      .write(to: URL(fileURLWithPath: server.path + "/hooks/agentgate.toml"))
+    let client = try GitRepo()
+    try client.git(["remote", "add", "origin", server.path])
+    return (server, client)
+  }
+
+  @Test func cleanHumanPushIsAcceptedAndAgentSecretIsRejected() throws {
+    let (server, client) = try server()
+    try client.commit("init", files: ["README.md": "hello\n"])
+    try client.git(["push", "-q", "origin", "main"])
+    let accepted = try server.git(["rev-parse", "main"])
+
+    let token = fakeToken(seed: 5)
+    try client.commit("Add config" + agentTrailer, files: ["config.env": "TOKEN=\(token)\n"])
+    let push = try runProcess(["git", "-C", client.path, "push", "origin", "main"], env: ["HOME": client.path])
+    #expect(push.status != 0)
+    #expect(push.stderr.contains("push rejected"))
+    #expect(push.stderr.contains("claude-code"))
+    #expect(push.stderr.contains("config.env:1"))
+    #expect(!push.stderr.contains(token))
+    #expect(try server.git(["rev-parse", "main"]) == accepted)
+    let audit = try String(contentsOfFile: server.path + "/agentgate/audit.jsonl", encoding: .utf8)
+    #expect(audit.contains("\"decision\":\"fail\""))
+  }
+
+  @Test func overrideNeedsAnAllowedPusher() throws {
+    let (server, client) = try server()
+    try client.commit("init", files: ["README.md": "hello\n"])
+    try client.git(["push", "-q", "origin", "main"])
+    let config = server.dir.file("machine.toml")
+    try Data("[override]\nusers = [\"alice\"]\n".utf8).write(to: URL(fileURLWithPath: config))
+    try client.commit("Add config" + agentTrailer, files: ["config.env": "TOKEN=\(fakeToken(seed: 9))\n"])
+    let env = ["HOME": client.path, "XDG_CONFIG_HOME": server.dir.file("xdg")]
+    try FileManager.default.createDirectory(atPath: server.dir.file("xdg/agentgate"), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: config, toPath: server.dir.file("xdg/agentgate/config.toml"))
+    var refused = env
+    refused["REMOTE_USER"] = "mallory"
+    let r1 = try runProcess(
+      ["git", "-C", client.path, "push", "-o", "agentgate.override=hotfix", "origin", "main"], env: refused)
+    #expect(r1.status != 0)
+    #expect(r1.stderr.contains("Override refused"))
+    var allowed = env
+    allowed["REMOTE_USER"] = "alice"
+    let r2 = try runProcess(
+      ["git", "-C", client.path, "push", "-o", "agentgate.override=hotfix", "origin", "main"], env: allowed)
+    #expect(r2.status == 0, "\(r2.stderr)")
+    #expect(r2.stderr.contains("override by alice honoured"))
+  }
+
+  @Test func preCommitRefusesAnAgentsStagedTokenAndAllowsCleanChange() throws {
+    let repo = try GitRepo()
+    try repo.commit("init", files: ["README.md": "hello\n"])
+    try repo.dir.write(".git/hooks/pre-commit", "#!/bin/sh\necho earlier-hook-ran >&2\n", executable: true)
+    let install = try runProcess([agentgateBinary(), "install", "--hook", "pre-commit", "--repo", repo.path])
+    #expect(install.status == 0, "\(install.stderr)")
+    try repo.write("app.py", "API = '\(fakeToken(seed: 13))'\n")
+    try repo.git(["add", "app.py"])
+    let env = ["CLAUDECODE": "1", "HOME": repo.path]
+    let refused = try runProcess(["git", "-C", repo.path, "commit", "-m", "Add api"], env: env)
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("earlier-hook-ran"))
+    #expect(refused.stderr.contains("claude-code"))
+    try repo.write("app.py", "import os\nAPI = os.environ['API']\n")
+    try repo.git(["add", "app.py"])
+    let allowed = try runProcess(["git", "-C", repo.path, "commit", "-m", "Add api"], env: env)
+    #expect(allowed.status == 0, "\(allowed.stderr)")
+  }
+
+  @Test func commitMsgCatchesATrailerOnlyAgentCommit() throws {
+    let repo = try GitRepo()
+    try repo.write(".agentgate.toml", "[decision.agent]\nrisk_low = \"fail\"\nrisk_medium = \"fail\"\n")
+    try repo.commit("init", files: ["README.md": "hello\n"])
+    _ = try runProcess([agentgateBinary(), "install", "--hook", "pre-commit", "--repo", repo.path])
+    // A test skip is a medium risk: a warning for people, a block for agents under this policy.
+    try repo.write("test_x.py", "import pytest\n\n@pytest.mark.skip\ndef test_x():\n    assert 1\n")
+    try repo.git(["add", "test_x.py"])
+    let human = try runProcess(
+      ["git", "-C", repo.path, "commit", "-q", "--dry-run", "-m", "Skip"], env: ["HOME": repo.path])
+    #expect(human.status == 0)
+    let agent = try runProcess(
+      ["git", "-C", repo.path, "commit", "-m", "Skip flaky test" + agentTrailer], env: ["HOME": repo.path])
+    #expect(agent.status != 0, "\(agent.stderr)")
+    #expect(agent.stderr.contains("claude-code"))
+  }
+
+  @Test func badHookInputIsAClearErrorAndNothingHangs() throws {
+    let repo = try GitRepo(bare: true)
+    let garbage = try runProcess(
+      [agentgateBinary(), "pre-receive", "--repo", repo.path], stdin: Data("not a ref update\n".utf8), timeout: 30)
+    #expect(garbage.status == 2)
+    #expect(garbage.stderr.hasPrefix("agentgate: "))
+    let unknown = String(repeating: "1", count: 40)
+    let zeros = String(repeating: "0", count: 40)
+    let missing = try runProcess(
+      [agentgateBinary(), "pre-receive", "--repo", repo.path], stdin: Data("\(zeros) \(unknown) refs/heads/x\n".utf8),
+      timeout: 30)
+    #expect(missing.status == 2)
+    let deletion = try runProcess(
+      [agentgateBinary(), "pre-receive", "--repo", repo.path], stdin: Data("\(unknown) \(zeros) refs/heads/x\n".utf8),
+      timeout: 30)
+    #expect(deletion.status == 0, "\(deletion.stderr)")
+  }
+}
