@@ -46,3 +46,8 @@ install:
 
 deb:
 	./scripts/build-deb.sh
+
+# The gate on its own history, with the documented fixture allowlist (docs/allowlist.md).
+dogfood:
+	$(SWIFT) build $(BUILD_FLAGS)
+	"$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/agentgate" scan --repo . --all --policy .agentgate.toml --quiet
