@@ -2,20 +2,6 @@ import Foundation
 import TestSupport
 import Testing
 
-/// A token-shaped string from a seeded generator (never a real credential).
-private func fakeToken(seed: UInt64) -> String {
-  var state = seed &+ 0x9E37_79B9_7F4A_7C15
-  let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-  var out = "ghp_"
-  for _ in 0..<36 {
-    state ^= state << 13
-    state ^= state >> 7
-    state ^= state << 17
-    out.append(alphabet[Int(state % UInt64(alphabet.count))])
-  }
-  return out
-}
-
 private let agentTrailer = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
 
 @Suite(.serialized) struct HookEndToEndTests {

@@ -178,3 +178,18 @@ public func agentgateBinary() -> String {
   }
   return candidates[0]
 }
+
+/// A token-shaped string (`prefix` + `count` alphanumerics) from a seeded generator: tests plant
+/// it as a leaked credential; it is never a real one.
+public func fakeToken(prefix: String = "ghp_", count: Int = 36, seed: UInt64) -> String {
+  var state = seed &+ 0x9E37_79B9_7F4A_7C15
+  let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+  var out = prefix
+  for _ in 0..<count {
+    state ^= state << 13
+    state ^= state >> 7
+    state ^= state << 17
+    out.append(alphabet[Int(state % UInt64(alphabet.count))])
+  }
+  return out
+}
