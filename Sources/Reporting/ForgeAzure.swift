@@ -14,7 +14,7 @@ extension Publisher {
 
   func postAzureStatus(_ s: StatusPost, token: String, into result: inout PublishResult) {
     var body: [(String, JSONValue)] = [
-      ("state", .string(Publisher.azureState(s.decision))),
+      ("state", .string(s.pending ? "pending" : Publisher.azureState(s.decision))),
       ("description", .string(Text.cut(Text.oneLine(s.description), 255))),
       ("context", .object([("name", .string(Text.cut(s.context, 255))), ("genre", .string("agentgate"))])),
     ]

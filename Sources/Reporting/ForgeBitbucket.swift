@@ -37,7 +37,7 @@ extension Publisher {
   func postBitbucketStatus(_ s: StatusPost, token: String, into result: inout PublishResult) {
     let body: JSONValue = .object([
       ("key", .string(Publisher.statusKey(s.context, limit: 40))),
-      ("state", .string(Publisher.bitbucketState(s.decision))),
+      ("state", .string(s.pending ? "INPROGRESS" : Publisher.bitbucketState(s.decision))),
       ("name", .string(Text.cut(s.context, 255))),
       ("url", .string(bitbucketURL(s))),
       ("description", .string(Text.cut(Text.oneLine(s.description), 255))),
@@ -56,7 +56,7 @@ extension Publisher {
     let url = bitbucketURL(s)
     let body: JSONValue = .object([
       ("key", .string(Publisher.statusKey(s.context, limit: 255))),
-      ("state", .string(Publisher.bitbucketState(s.decision))),
+      ("state", .string(s.pending ? "INPROGRESS" : Publisher.bitbucketState(s.decision))),
       ("name", .string(Text.cut(s.context, 255))),
       ("url", .string(Text.cut(url, 450))),
       ("description", .string(Text.cut(Text.oneLine(s.description), 255))),

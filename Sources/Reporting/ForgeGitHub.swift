@@ -18,7 +18,7 @@ extension Publisher {
 
   func postGitHubStatus(_ s: StatusPost, token: String, into result: inout PublishResult) {
     var body: [(String, JSONValue)] = [
-      ("state", .string(Publisher.githubState(s.decision))),
+      ("state", .string(s.pending ? "pending" : Publisher.githubState(s.decision))),
       ("context", .string(Text.cut(s.context, 255))),
       ("description", .string(Text.cut(Text.oneLine(s.description), 140))),
     ]

@@ -13,7 +13,7 @@ extension Publisher {
 
   func postGitLabStatus(_ s: StatusPost, token: String, into result: inout PublishResult) {
     var body: [(String, JSONValue)] = [
-      ("state", .string(Publisher.gitlabState(s.decision))),
+      ("state", .string(s.pending ? "pending" : Publisher.gitlabState(s.decision))),
       ("name", .string(Text.cut(s.context, 255))),
       ("description", .string(Text.cut(Text.oneLine(s.description), 255))),
     ]

@@ -14,7 +14,7 @@ extension Publisher {
 
   func postGiteaStatus(_ s: StatusPost, token: String, into result: inout PublishResult) {
     var body: [(String, JSONValue)] = [
-      ("state", .string(Publisher.giteaState(s.decision))),
+      ("state", .string(s.pending ? "pending" : Publisher.giteaState(s.decision))),
       ("context", .string(Text.cut(s.context, 255))),
       ("description", .string(Text.cut(Text.oneLine(s.description), 255))),
     ]

@@ -102,6 +102,14 @@ struct StatusPost: Sendable {
   var context: String
   var description: String
   var targetURL: String?
+  /// The verdict waits for a replay that runs later (async): post the forge's pending state, never
+  /// a success that was not earned yet.
+  var pending = false
+
+  /// True when nothing blocks yet and a replay is still to come.
+  static func isPending(_ decision: Decision, _ commits: [CommitVerdict]) -> Bool {
+    decision != .fail && decision != .error && commits.contains { $0.replay.status == .pending }
+  }
 }
 
 /// What one HTTP exchange of a post did.
@@ -176,7 +184,7 @@ public struct Publisher: Sendable {
         if !c.findings.isEmpty { what += " (\(c.findings.count) finding\(c.findings.count == 1 ? "" : "s"))" }
         return StatusPost(
           sha: id, decision: c.decision, context: context, description: "agentgate: " + what,
-          targetURL: target.targetURL)
+          targetURL: target.targetURL, pending: StatusPost.isPending(c.decision, [c]))
       }
       guard !posts.isEmpty else { throw .badTarget("the verdict has no commit with an id to post a status on") }
       return posts
@@ -189,7 +197,7 @@ public struct Publisher: Sendable {
     return [
       StatusPost(
         sha: sha, decision: verdict.decision, context: context, description: "agentgate " + summary,
-        targetURL: target.targetURL)
+        targetURL: target.targetURL, pending: StatusPost.isPending(verdict.decision, verdict.commits))
     ]
   }
 
