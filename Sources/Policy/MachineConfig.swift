@@ -93,6 +93,9 @@ public struct MachineConfig: Sendable, Equatable {
   // [outbox]
   /// Where undelivered verdicts wait (`load` uses $XDG_STATE_HOME/agentgate/outbox).
   public var outboxDir = "/var/lib/agentgate/outbox"
+  /// The outbox directory when a configuration file or flag set it; nil when it is only the default
+  /// (then the repository's git dir comes first, see `Outbox.defaultDirectory`).
+  public var configuredOutboxDir: String? { origins["outbox.dir"] == nil ? nil : outboxDir }
   // [tokens]
   /// Forge name → the environment variable holding its token (the name only, never the value).
   public var tokenVariables: [String: String] = MachineConfig.defaultTokenVariables

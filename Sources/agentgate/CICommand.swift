@@ -49,34 +49,59 @@ struct ForgeOptions: ParsableArguments {
   }
 }
 
-/// Inside CI, the forge's own variables give the defaults.
+/// Inside CI, the forge's own variables give the defaults: GitHub Actions, Gitea and Forgejo
+/// Actions, GitLab CI, Bitbucket Pipelines and Azure Pipelines.
 struct ForgeDefaults {
   var apiURL: String?
   var repo: String?
   var targetURL: String?
 
+  /// The CI system the environment belongs to, if any.
+  static func detect(_ env: Environment) -> Forge? {
+    if env["FORGEJO_ACTIONS"] == "true" { return .forgejo }
+    if env["GITEA_ACTIONS"] == "true" { return .gitea }
+    if env["GITHUB_ACTIONS"] == "true" { return .github }
+    if env["GITLAB_CI"] == "true" { return .gitlab }
+    if env["BITBUCKET_BUILD_NUMBER"] != nil { return .bitbucket }
+    if env["TF_BUILD"]?.lowercased() == "true" { return .azure }
+    return nil
+  }
+
   init(forge: Forge, environment env: Environment) {
+    func trimmed(_ s: String) -> String { s.hasSuffix("/") ? String(s.dropLast()) : s }
     switch forge {
-    case .github:
-      apiURL = env["GITHUB_API_URL"]
+    case .github, .gitea, .forgejo:
       repo = env["GITHUB_REPOSITORY"]
-      if let server = env["GITHUB_SERVER_URL"], let r = env["GITHUB_REPOSITORY"], let run = env["GITHUB_RUN_ID"] {
+      let server = env["GITHUB_SERVER_URL"].map(trimmed)
+      apiURL =
+        env["GITHUB_API_URL"].map(trimmed)
+        ?? (forge == .github ? "https://api.github.com" : server.map { $0 + "/api/v1" })
+      if let server, let r = repo, let run = env["GITHUB_RUN_ID"] {
         targetURL = "\(server)/\(r)/actions/runs/\(run)"
       }
     case .gitlab:
-      apiURL = env["CI_API_V4_URL"]
-      repo = env["CI_PROJECT_ID"]
-      targetURL = env["CI_JOB_URL"]
-    case .gitea, .forgejo:
-      apiURL = env["GITHUB_API_URL"]
-      repo = env["GITHUB_REPOSITORY"]
+      apiURL = env["CI_API_V4_URL"].map(trimmed)
+      repo = env["CI_PROJECT_ID"] ?? env["CI_PROJECT_PATH"]
+      targetURL = env["CI_JOB_URL"] ?? env["CI_PIPELINE_URL"]
     case .bitbucket:
-      if let w = env["BITBUCKET_WORKSPACE"], let s = env["BITBUCKET_REPO_SLUG"] { repo = "\(w)/\(s)" }
       apiURL = "https://api.bitbucket.org/2.0"
+      if let full = env["BITBUCKET_REPO_FULL_NAME"] {
+        repo = full
+      } else if let w = env["BITBUCKET_WORKSPACE"], let s = env["BITBUCKET_REPO_SLUG"] {
+        repo = "\(w)/\(s)"
+      }
+      if let origin = env["BITBUCKET_GIT_HTTP_ORIGIN"], let build = env["BITBUCKET_BUILD_NUMBER"] {
+        targetURL = "\(trimmed(origin))/pipelines/results/\(build)"
+      }
     case .azure:
-      if let c = env["SYSTEM_COLLECTIONURI"], let p = env["SYSTEM_TEAMPROJECT"] { apiURL = "\(c)\(p)" }
+      if let collection = env["SYSTEM_COLLECTIONURI"].map(trimmed), let project = env["SYSTEM_TEAMPROJECT"] {
+        let encoded =
+          project.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? project
+        apiURL = "\(collection)/\(encoded)"
+        targetURL = env["BUILD_BUILDID"].map { "\(collection)/\(encoded)/_build/results?buildId=\($0)" }
+      }
       repo = env["BUILD_REPOSITORY_ID"]
-    default:
+    case .bitbucketDC, .webhook:
       break
     }
   }
@@ -129,7 +154,8 @@ func writeReports(
 
 /// Posts the verdict; failures go to the outbox and are said loudly. Returns true when delivered.
 func postVerdict(
-  _ verdict: Verdict, target: PostTarget, cacert: String?, environment: Environment, outboxDirectory: String
+  _ verdict: Verdict, target: PostTarget, cacert: String?, environment: Environment, machine: MachineConfig,
+  outboxDirectory: String
 ) -> Bool {
   let transport: CurlTransport
   do {
@@ -139,7 +165,7 @@ func postVerdict(
     return false
   }
   let outbox = Outbox(directory: outboxDirectory)
-  let secret = token(for: target.forge, environment: environment.values)
+  let secret = token(for: target.forge, environment: environment.values, machine: machine)
   let outcome = Reporting.post(
     verdict: verdict, target: target, transport: transport, tokens: { _ in secret }, outbox: outbox)
   for w in outcome.warnings { Terminal.warn(w) }
@@ -226,11 +252,11 @@ struct CICommand: AsyncParsableCommand {
       verdict, stdoutFormat: ReportFormat(rawValue: format), outputs: try outputs.map(OutputSpec.init),
       environment: env)
     if let target {
-      let outbox = Outbox.defaultDirectory(
-        configured: context.machine.outboxDir.isEmpty ? nil : context.machine.outboxDir, environment: env.values,
-        gitDir: context.repository.gitDirectory)
+      let outbox = outboxDirectory(
+        flag: nil, machine: context.machine, environment: env.values, gitDir: context.repository.gitDirectory)
       let delivered = postVerdict(
-        verdict, target: target, cacert: forge.cacert, environment: env, outboxDirectory: outbox)
+        verdict, target: target, cacert: forge.cacert, environment: env, machine: context.machine,
+        outboxDirectory: outbox)
       if !delivered && outboxError { throw JudgedExit(code: 2) }
     }
     throw JudgedExit(code: verdict.decision.exitCode)

@@ -61,6 +61,7 @@ struct OutputOptions: ParsableArguments {
 struct Environment {
   let values: [String: String]
   init() { values = ProcessInfo.processInfo.environment }
+  init(values: [String: String]) { self.values = values }
   subscript(_ key: String) -> String? { values[key].flatMap { $0.isEmpty ? nil : $0 } }
 }
 

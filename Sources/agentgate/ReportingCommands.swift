@@ -6,6 +6,7 @@ import ArgumentParser
 import CurlTransport
 import Foundation
 import GateCore
+import Policy
 import Reporting
 
 /// Reads a saved `agentgate.verdict/1` file; errors say what to do.
@@ -41,12 +42,38 @@ func discoverGitDir(environment: [String: String]) -> String? {
   }
 }
 
-/// The first non-empty variable among the forge's token variables.
-func token(for forge: Forge, environment: [String: String]) -> String? {
-  for name in forge.tokenVariables {
+/// The forge's token: the variable the machine configuration names for it first, then the
+/// forge's own variables. The value is handed to the publisher and never printed.
+func token(for forge: Forge, environment: [String: String], machine: MachineConfig?) -> String? {
+  var names = forge.tokenVariables
+  if let named = machine?.tokenVariables[forge.rawValue], !named.isEmpty {
+    names.removeAll { $0 == named }
+    names.insert(named, at: 0)
+  }
+  for name in names {
     if let v = environment[name], !v.isEmpty { return v }
   }
   return nil
+}
+
+/// Where undelivered verdicts wait: `--outbox`/`--dir`, else AGENTGATE_OUTBOX, else the machine
+/// configuration's `[outbox] dir`, else the repository's git dir, else the XDG state directory.
+func outboxDirectory(
+  flag: String?, machine: MachineConfig?, environment: [String: String], gitDir: String?
+) -> String {
+  if let flag, !flag.isEmpty { return flag }
+  return Outbox.defaultDirectory(
+    configured: machine?.configuredOutboxDir, environment: environment, gitDir: gitDir)
+}
+
+/// The machine configuration for commands that do not judge (`post`, `outbox`): a broken file is
+/// an error (exit 2), never silently skipped.
+func loadMachineConfig(configFile: String?, environment: [String: String]) throws -> MachineConfig {
+  do {
+    return try MachineConfig.load(environment: environment, flags: MachineConfig.Overrides(configFile: configFile)).0
+  } catch {
+    throw ValidationError(error.description)
+  }
 }
 
 func printError(_ line: String) {
@@ -65,14 +92,20 @@ struct PostCommand: AsyncParsableCommand {
       (exit 2); `agentgate outbox flush` delivers it later.
       """)
 
-  @Option(help: "github, gitlab, gitea, forgejo, bitbucket, bitbucket-dc, azure or webhook.")
-  var forge: String
+  @Option(
+    help:
+      "github, gitlab, gitea, forgejo, bitbucket, bitbucket-dc, azure or webhook (default: the CI system it runs in)."
+  )
+  var forge: String?
 
-  @Option(name: .customLong("api-url"), help: "The forge's API base (the webhook's URL for webhook).")
-  var apiURL: String
+  @Option(
+    name: .customLong("api-url"),
+    help: "The forge's API base (the webhook's URL for webhook; default: from the CI's variables).")
+  var apiURL: String?
 
-  @Option(name: .customLong("forge-repo"), help: "The repository as the forge names it (OWNER/REPO, ...).")
-  var forgeRepo: String
+  @Option(
+    name: .customLong("forge-repo"), help: "The repository as the forge names it (default: from the CI's variables).")
+  var forgeRepo: String?
 
   @Option(help: "The commit to post on (default: the range's head commit).")
   var sha: String?
@@ -83,7 +116,7 @@ struct PostCommand: AsyncParsableCommand {
   @Option(help: "The status context (default: agentgate, with the shard when sharded).")
   var context: String?
 
-  @Option(name: .customLong("target-url"), help: "The link shown with the status (the CI job's URL).")
+  @Option(name: .customLong("target-url"), help: "The link shown with the status (default: the CI job's URL).")
   var targetURL: String?
 
   @Flag(name: .customLong("check-runs"), help: "GitHub: also create a check run with annotations (App tokens).")
@@ -92,8 +125,14 @@ struct PostCommand: AsyncParsableCommand {
   @Option(help: "A PEM file of CA certificates for a forge with a private CA.")
   var cacert: String?
 
-  @Option(help: "The outbox directory (default: AGENTGATE_OUTBOX, else <gitdir>/agentgate/outbox, else XDG state).")
+  @Option(
+    help:
+      "The outbox directory (default: AGENTGATE_OUTBOX, else the machine configuration's, else <gitdir>/agentgate/outbox, else XDG state)."
+  )
   var outbox: String?
+
+  @Option(name: .customLong("config"), help: ArgumentHelp("A machine configuration file read last.", valueName: "FILE"))
+  var configFile: String?
 
   @Option(help: "Seconds to keep trying before the verdict goes to the outbox.")
   var timeout: Double = 60
@@ -102,7 +141,7 @@ struct PostCommand: AsyncParsableCommand {
   var verdict: String
 
   func validate() throws {
-    guard Forge(rawValue: forge) != nil else {
+    if let forge, Forge(rawValue: forge) == nil {
       throw ValidationError(
         "unknown forge \(forge); use one of \(Forge.allCases.map(\.rawValue).joined(separator: ", "))")
     }
@@ -111,10 +150,21 @@ struct PostCommand: AsyncParsableCommand {
 
   func run() async throws {
     let environment = ProcessInfo.processInfo.environment
-    let forgeValue = Forge(rawValue: forge)!
+    let env = Environment(values: environment)
+    guard let forgeValue = forge.flatMap(Forge.init(rawValue:)) ?? ForgeDefaults.detect(env) else {
+      throw ValidationError("--forge is needed outside a CI job that agentgate recognises")
+    }
+    let defaults = ForgeDefaults(forge: forgeValue, environment: env)
+    guard let api = apiURL ?? defaults.apiURL else {
+      throw ValidationError("--forge \(forgeValue.rawValue) needs --api-url")
+    }
+    guard let repo = forgeRepo ?? defaults.repo else {
+      throw ValidationError("--forge \(forgeValue.rawValue) needs --forge-repo")
+    }
+    let machine = try loadMachineConfig(configFile: configFile, environment: environment)
     let target = PostTarget(
-      forge: forgeValue, apiURL: apiURL, repo: forgeRepo, sha: sha, context: context, each: each,
-      targetURL: targetURL, checkRuns: checkRuns ? true : nil)
+      forge: forgeValue, apiURL: api, repo: repo, sha: sha, context: context, each: each,
+      targetURL: targetURL ?? defaults.targetURL, checkRuns: checkRuns ? true : nil)
     do { try target.validate() } catch { throw ValidationError(error.description) }
     let verdictValue = try readVerdict(verdict)
     let transport: CurlTransport
@@ -125,10 +175,9 @@ struct PostCommand: AsyncParsableCommand {
       throw ValidationError(error.description)
     }
     let box = Outbox(
-      directory: outbox
-        ?? Outbox.defaultDirectory(
-          configured: nil, environment: environment, gitDir: discoverGitDir(environment: environment)))
-    let secret = token(for: forgeValue, environment: environment)
+      directory: outboxDirectory(
+        flag: outbox, machine: machine, environment: environment, gitDir: discoverGitDir(environment: environment)))
+    let secret = token(for: forgeValue, environment: environment, machine: machine)
     let outcome = Reporting.post(
       verdict: verdictValue, target: target, transport: transport, tokens: { _ in secret }, outbox: box,
       policy: RetryPolicy(totalSeconds: timeout))
@@ -208,14 +257,22 @@ struct OutboxCommand: AsyncParsableCommand {
 }
 
 struct OutboxLocation: ParsableArguments {
-  @Option(help: "The outbox directory (default: AGENTGATE_OUTBOX, else <gitdir>/agentgate/outbox, else XDG state).")
+  @Option(
+    help:
+      "The outbox directory (default: AGENTGATE_OUTBOX, else the machine configuration's, else <gitdir>/agentgate/outbox, else XDG state)."
+  )
   var dir: String?
 
-  func outbox(environment: [String: String]) -> Outbox {
-    Outbox(
-      directory: dir
-        ?? Outbox.defaultDirectory(
-          configured: nil, environment: environment, gitDir: discoverGitDir(environment: environment)))
+  @Option(name: .customLong("config"), help: ArgumentHelp("A machine configuration file read last.", valueName: "FILE"))
+  var configFile: String?
+
+  /// The machine configuration (tokens' variable names, the outbox) and the outbox it names.
+  func resolve(environment: [String: String]) throws -> (MachineConfig, Outbox) {
+    let machine = try loadMachineConfig(configFile: configFile, environment: environment)
+    let box = Outbox(
+      directory: outboxDirectory(
+        flag: dir, machine: machine, environment: environment, gitDir: discoverGitDir(environment: environment)))
+    return (machine, box)
   }
 }
 
@@ -229,7 +286,7 @@ struct OutboxList: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let box = location.outbox(environment: ProcessInfo.processInfo.environment)
+    let (_, box) = try location.resolve(environment: ProcessInfo.processInfo.environment)
     let (items, errors) = try box.list()
     if format == "json" {
       let values: [JSONValue] = items.map { i in
@@ -267,7 +324,7 @@ struct OutboxFlush: AsyncParsableCommand {
 
   func run() async throws {
     let environment = ProcessInfo.processInfo.environment
-    let box = location.outbox(environment: environment)
+    let (machine, box) = try location.resolve(environment: environment)
     let transport: CurlTransport
     do {
       transport = try CurlTransport(options: CurlOptions(totalTimeout: min(30, timeout), caBundle: cacert))
@@ -277,7 +334,7 @@ struct OutboxFlush: AsyncParsableCommand {
     let report: FlushReport
     do {
       report = try box.flush(
-        transport: transport, tokens: { token(for: $0, environment: environment) },
+        transport: transport, tokens: { token(for: $0, environment: environment, machine: machine) },
         policy: RetryPolicy(totalSeconds: timeout))
     } catch {
       printError(error.description)
@@ -302,7 +359,7 @@ struct OutboxDrop: AsyncParsableCommand {
   @Argument(help: "The item id `agentgate outbox list` shows.") var id: String
 
   func run() async throws {
-    let box = location.outbox(environment: ProcessInfo.processInfo.environment)
+    let (_, box) = try location.resolve(environment: ProcessInfo.processInfo.environment)
     do { try box.drop(id) } catch { throw ValidationError(error.description) }
     print("agentgate: dropped \(id)")
   }

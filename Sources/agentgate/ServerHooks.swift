@@ -141,9 +141,9 @@ struct PostReceiveCommand: AsyncParsableCommand {
     let updates = try RefUpdates.parse(try job.input())
     let context = try GateContext(entryPoint: .postReceive, repositoryPath: hook.repo, policy: hook.policy)
     let target = try forge.target(environment: context.environment)
-    let outbox = Outbox.defaultDirectory(
-      configured: context.machine.outboxDir.isEmpty ? nil : context.machine.outboxDir,
-      environment: context.environment.values, gitDir: context.repository.gitDirectory)
+    let outbox = outboxDirectory(
+      flag: nil, machine: context.machine, environment: context.environment.values,
+      gitDir: context.repository.gitDirectory)
     let label = rangeLabel(.updates(updates))
 
     // First the scans with replay pending, so the forge shows a pending status at once.
@@ -151,7 +151,8 @@ struct PostReceiveCommand: AsyncParsableCommand {
     let pending = try context.gate.judge(.updates(updates), options: options)
     if let target {
       _ = postVerdict(
-        pending, target: target, cacert: forge.cacert, environment: context.environment, outboxDirectory: outbox)
+        pending, target: target, cacert: forge.cacert, environment: context.environment, machine: context.machine,
+        outboxDirectory: outbox)
     }
 
     options.replay = .on
@@ -161,7 +162,8 @@ struct PostReceiveCommand: AsyncParsableCommand {
       context: context, event: "post-receive", verdict: verdict, refs: updates.map(\.ref), pusher: nil, override: .none)
     if let target {
       _ = postVerdict(
-        verdict, target: target, cacert: forge.cacert, environment: context.environment, outboxDirectory: outbox)
+        verdict, target: target, cacert: forge.cacert, environment: context.environment, machine: context.machine,
+        outboxDirectory: outbox)
     }
     print("agentgate: job done: \(verdict.summary)")
     throw JudgedExit(code: verdict.decision.exitCode)

@@ -23,6 +23,7 @@ import Testing
     #expect(c.cacheBinds == [dir.file("cache/pip")])
     #expect(c.toolchainBinds == (FileManager.default.fileExists(atPath: "/opt/swift") ? ["/opt/swift"] : []))
     #expect(c.outboxDir == dir.file("state/agentgate/outbox"))
+    #expect(c.configuredOutboxDir == nil)  // only a default: the repository's git dir comes first
     #expect(c.asyncJobDir == dir.file("state/agentgate/jobs"))
     #expect(c.tokenVariables["github"] == "GITHUB_TOKEN")
     #expect(c.pusherVariables == ["GL_USERNAME", "GITEA_PUSHER_NAME", "GL_USER", "REMOTE_USER"])
@@ -97,6 +98,10 @@ import Testing
     #expect(c.extraRulesFiles == ["/etc/agentgate/rules.toml"])
     #expect(c.asyncJobDir == "/var/lib/agentgate/jobs")
     #expect(c.outboxDir == "/tmp/outbox")
+    #expect(c.configuredOutboxDir == "/tmp/outbox")
+    let (fromFile, _) = try MachineConfig.load(
+      environment: env, flags: MachineConfig.Overrides(), systemPath: dir.file("etc/config.toml"))
+    #expect(fromFile.configuredOutboxDir == "/var/lib/agentgate/outbox")
   }
 
   @Test func defaultUserConfigIsUnderHome() throws {

@@ -119,6 +119,68 @@ func agentgate(_ args: [String], env: [String: String] = [:], cwd: String? = nil
     #expect(try agentgate(["outbox", "drop", "nope"], env: env).status == 2)
   }
 
+  @Test func theMachineConfigurationNamesTheOutboxAndTheTokenVariable() throws {
+    let server = try LoopbackServer(fallback: { _ in .status(503, "down") })
+    let dir = TempDir()
+    try dir.write("v.json", VerdictJSON.encode(Sample.verdict()))
+    try dir.write(
+      "config.toml", "[outbox]\ndir = \"\(dir.file("machine-box"))\"\n\n[tokens]\ngithub = \"CORP_GH_TOKEN\"\n")
+    // The machine's variable is used; GITHUB_TOKEN is not set at all.
+    let env = ["CORP_GH_TOKEN": testToken, "HOME": dir.file("home"), "XDG_CONFIG_HOME": dir.file("xdg")]
+    let r = try agentgate(
+      [
+        "post", "--forge", "github", "--api-url", server.baseURL, "--forge-repo", "o/r", "--timeout", "0.5",
+        "--config", dir.file("config.toml"), dir.file("v.json"),
+      ], env: env, cwd: dir.path)
+    #expect(r.status == 2)
+    #expect(server.requests.first?.headers["authorization"] == "Bearer \(testToken)")
+    let pending = try FileManager.default.contentsOfDirectory(atPath: dir.file("machine-box/pending"))
+    #expect(pending.count == 1)
+
+    server.setFallback { _ in .status(201) }
+    let flush = try agentgate(["outbox", "flush", "--config", dir.file("config.toml")], env: env, cwd: dir.path)
+    #expect(flush.status == 0, "\(flush.stderr)")
+    #expect(flush.stdout.contains("1 delivered"))
+    #expect(server.requests.last?.headers["authorization"] == "Bearer \(testToken)")
+    #expect(!(r.stdout + r.stderr + flush.stdout + flush.stderr).contains(testToken))
+  }
+
+  @Test func withoutAConfiguredOutboxTheRepositorysGitDirKeepsIt() throws {
+    let server = try LoopbackServer(fallback: { _ in .status(503, "down") })
+    let repo = try GitRepo()
+    let dir = TempDir()
+    try dir.write("v.json", VerdictJSON.encode(Sample.verdict()))
+    let r = try agentgate(
+      [
+        "post", "--forge", "github", "--api-url", server.baseURL, "--forge-repo", "o/r", "--timeout", "0.5",
+        dir.file("v.json"),
+      ], env: ["GITHUB_TOKEN": testToken, "HOME": dir.file("home"), "XDG_CONFIG_HOME": dir.file("xdg")],
+      cwd: repo.path)
+    #expect(r.status == 2)
+    let pending = try FileManager.default.contentsOfDirectory(atPath: repo.path + "/.git/agentgate/outbox/pending")
+    #expect(pending.count == 1)
+  }
+
+  @Test func insideGitHubActionsTheTargetComesFromTheJobsVariables() throws {
+    let server = try LoopbackServer()
+    let dir = TempDir()
+    let verdict = Sample.verdict()
+    try dir.write("v.json", VerdictJSON.encode(verdict))
+    let env = [
+      "GITHUB_ACTIONS": "true", "GITHUB_API_URL": server.baseURL + "/", "GITHUB_REPOSITORY": "octo/app",
+      "GITHUB_SERVER_URL": "https://github.example", "GITHUB_RUN_ID": "42", "GITHUB_TOKEN": testToken,
+    ]
+    let r = try agentgate(["post", "--outbox", dir.file("box"), dir.file("v.json")], env: env)
+    #expect(r.status == 0, "\(r.stderr)")
+    let request = try #require(server.requests.first)
+    #expect(request.path.hasPrefix("/repos/octo/app/statuses/"))
+    #expect(request.json["target_url"] as? String == "https://github.example/octo/app/actions/runs/42")
+    // Outside a CI job that agentgate knows, the forge must be named.
+    let outside = try agentgate(["post", dir.file("v.json")])
+    #expect(outside.status == 2)
+    #expect(outside.stderr.contains("--forge is needed"))
+  }
+
   @Test func aRefusedTokenPointsToTheTokenFreeOutputs() throws {
     let server = try LoopbackServer(fallback: { _ in
       .status(403, #"{"message":"Resource not accessible by integration"}"#)
