@@ -15,6 +15,7 @@
 // - Footer: a known agent line (`🤖 Generated with [Claude Code](…)`) at the start of a line.
 // - Never: lines inside ``` or ~~~ fences, lines indented four or more columns, `>` quotes, prose.
 
+import Foundation
 import GateCore
 
 struct ScanResult {
@@ -276,7 +277,14 @@ extension AttributionDetector {
         } else if let agent = compiled.agent(namedBy: name) {
           add(agent, .high)
         } else if email == nil, !knownOnly, !name.isEmpty {
-          add(unknownAgentID, .high)
+          if let addresses = humanCredit(name) {
+            // People credited by name or address; an address may still be an agent's.
+            for address in addresses {
+              for hit in compiled.identityHits(name: "", email: address) { add(hit.agent, hit.confidence) }
+            }
+          } else {
+            add(unknownAgentID, .high)
+          }
         }
       case .vendor(let agent, let match, let confidence):
         if valueMatches(match, value) { add(agent, confidence) }
@@ -289,6 +297,74 @@ extension AttributionDetector {
   private func text(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
     String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self)
   }
+}
+
+/// Words that make a disclosure value a tool even when it is shaped like a name (`Generic AI`).
+private let toolWords: Set<String> = [
+  "ai", "llm", "gpt", "chatbot", "bot", "model", "assistant", "agent", "copilot", "chatgpt", "tool", "tools",
+]
+
+/// Where people are named by handle: `Assisted-by: octocat on github`.
+private let handleSites = [
+  "github", "gitlab", "twitter", "irc", "hackerone", "bitbucket", "mastodon", "the mailing list",
+]
+
+/// Whether a disclosure value without an `<address>` credits people rather than a tool; returns
+/// the bare addresses it names (an address may still be an agent's), or nil for a tool. Projects
+/// such as curl credit human helpers with `Assisted-by: First Last`, lists (`A, B and C`), bare
+/// addresses and `handle on github`; a tool reads `ChatGPTv5`, `generic LLM chatbot`,
+/// `Claude Code:model` or `SomeBot (model-x)`.
+func humanCredit(_ value: String) -> [String]? {
+  var text = value.trimmingSpaces
+  if let via = text.range(of: " via #"), text[via.upperBound...].allSatisfy(\.isNumber) {
+    text = String(text[..<via.lowerBound])
+  }
+  var onSite = false
+  for site in handleSites {
+    let lower = text.lowercased()
+    if lower.hasSuffix(" on " + site) {
+      text = String(text.dropLast(site.count + 4))
+      onSite = true
+      break
+    }
+  }
+  var parts: [Substring] = [Substring(text)]
+  for separator in [",", ";", " and ", " & "] {
+    parts = parts.flatMap { $0.components(separatedBy: separator).map { Substring($0) } }
+  }
+  var addresses: [String] = []
+  for raw in parts {
+    let part = raw.trimmingCharacters(in: .whitespaces)
+    if part.isEmpty { continue }
+    if !part.contains(" "), let at = part.firstIndex(of: "@"), part[at...].contains(".") {
+      addresses.append(part)
+    } else if onSite, !part.contains(" "),
+      part.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) })
+    {
+      continue
+    } else if !looksLikePersonName(part) {
+      return nil
+    }
+  }
+  return addresses
+}
+
+/// Whether a value is shaped like a person's or a team's name: two to five words, the first
+/// capitalised, letters with `'`, `-` and `.` only, and no tool words or inner capitals (`GPTv5`).
+func looksLikePersonName(_ value: String) -> Bool {
+  let words = value.split(separator: " ", omittingEmptySubsequences: true)
+  guard (2...5).contains(words.count) else { return false }
+  for (i, word) in words.enumerated() {
+    let bare = word.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".-'’"))
+    if toolWords.contains(bare) { return false }
+    guard word.unicodeScalars.allSatisfy({ CharacterSet.letters.contains($0) || "'-.’".unicodeScalars.contains($0) })
+    else { return false }
+    guard let first = word.unicodeScalars.first, CharacterSet.letters.contains(first) else { return false }
+    if i == 0 && !CharacterSet.uppercaseLetters.contains(first) { return false }
+    let inner = word.unicodeScalars.dropFirst().filter { CharacterSet.uppercaseLetters.contains($0) }.count
+    if inner > 1 { return false }
+  }
+  return true
 }
 
 /// Splits `Name <email>` (the last `<…>` pair); no address gives `(value, nil)`.

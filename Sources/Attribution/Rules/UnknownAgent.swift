@@ -31,6 +31,9 @@ extension AgentRule {
       .commit("Add feature\n\nGenerated-by: some-tool", .high),
       .commit("Tweak API\n\nCo-authored-by-AI: SomeBot (model-x)", .high),
       .commit("Refactor\n\nAssisted-by: AI", .high),
+      .commit("Port tests\n\nAssisted-by: Generic AI", .high),
+      .commit("Port tests\n\nGenerated-by: LLaMA Coder", .high),
+      .commit("Port tests\n\nAssisted-by: Jane Roe, some-tool", .high),
       .commit("Update\n\nEntire-Checkpoint: 3f2a1b\nEntire-Session: 2026-01-02-abc", .medium),
       .env(["AGENT": "1"], .medium),
       .env(["AI_AGENT": "v0"], .high),
@@ -40,6 +43,13 @@ extension AgentRule {
     negatives: [
       .nearMiss("Fix importer\n\nAssisted-by: Jane Roe <jane.roe@example.org>"),
       .nearMiss("Fix importer\n\nHelped-by: Jane Roe <jane.roe@example.org>"),
+      // Human helpers credited by name only (curl's convention), in the body and as trailers.
+      .nearMiss("http2: fix stream window\n\nAssisted-by: Jay Satiro\nReported-by: Max Faxälv\nCloses #1234"),
+      .nearMiss("lib: fix leak\n\nAssisted-by: Hendrik Hübner\nAssisted-by: Jan van der Berg"),
+      .nearMiss("Squash of fixes\n\n* one\n  Assisted-by: Dan Fandrich\n\n* two\n\nCloses #9"),
+      .nearMiss("tool: fix -w\n\nAssisted-by: Steve Holme, Daniel Stenberg\nAssisted-by: Kamil Dudka and Max Dymond"),
+      .nearMiss("cmake: fix\n\nAssisted-by: octo-cat@users.noreply.github.com\nAssisted-by: graywolf on github"),
+      .nearMiss("docs: fix\n\nAssisted-by: The Infinnovation team\nAssisted-by: Tal Regev via #16045"),
       .nearMiss("Release notes\n\nMade-with: love"),
       .nearMiss("Document the Assisted-by: trailer in CONTRIBUTING"),
       .quietEnv(["AGENT": "0", "AI_AGENT": ""]),
