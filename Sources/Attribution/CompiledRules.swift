@@ -55,6 +55,8 @@ struct CompiledRules: Sendable {
   var processes: [String: [Hit]] = [:]
   /// Tool names, longest first, for prefix matching of disclosure values.
   var names: [(name: String, agent: String)] = []
+  /// `names` as bytes, bucketed by first byte (longest first within a bucket).
+  var namesByFirstByte: [[(bytes: [UInt8], agent: String)]] = Array(repeating: [], count: 256)
   var exactNames: [String: String] = [:]
 
   static let githubNoreply = "@users.noreply.github.com"
@@ -118,6 +120,10 @@ struct CompiledRules: Sendable {
       }
     }
     names.sort { $0.name.utf8.count > $1.name.utf8.count }
+    for (name, agent) in names {
+      let bytes = Array(name.utf8)
+      if let first = bytes.first { namesByFirstByte[Int(first)].append((bytes, agent)) }
+    }
     let lengths = keys.keys.map(\.utf8.count)
     keyLengths = (lengths.min() ?? 1)...(lengths.max() ?? 1)
   }
@@ -140,9 +146,11 @@ struct CompiledRules: Sendable {
       }
     }
     if !nameSuffixes.isEmpty, !name.isEmpty {
-      let bytes = Array(name.utf8)
-      for (suffix, hit) in nameSuffixes where bytes.count >= suffix.count {
-        if hasPrefixCI(bytes, at: bytes.count - suffix.count, end: bytes.count, suffix) { result.append(hit) }
+      var name = name
+      name.withUTF8 { bytes in
+        for (suffix, hit) in nameSuffixes where bytes.count >= suffix.count {
+          if hasPrefixCI(bytes, at: bytes.count - suffix.count, end: bytes.count, suffix) { result.append(hit) }
+        }
       }
     }
     return result
@@ -153,22 +161,36 @@ struct CompiledRules: Sendable {
   /// The agent a tool name (from a disclosure trailer, `AI_AGENT`, or a git-ai note) names, or nil.
   /// Accepts `Claude Code:claude-opus-4.6`, `Copilot (GPT-5.4)`, `crush@1.2`, `GPT-5 via Crush`.
   func agent(namedBy text: String) -> String? {
-    var tool = asciiLowercased(text.trimmingSpaces)
-    if let via = tool.firstRange(of: " via ") { tool = String(tool[via.upperBound...]).trimmingSpaces }
-    if let exact = exactNames[tool] { return exact }
-    for (name, agent) in names where tool.hasPrefix(name) {
-      let rest = tool.utf8.dropFirst(name.utf8.count)
-      guard let next = rest.first else { return agent }
+    var tool = Array(text.utf8)
+    for i in tool.indices { tool[i] = lowerASCII(tool[i]) }
+    // `Claude Sonnet 4 via Crush`: the tool is what comes after " via ".
+    let via: [UInt8] = Array(" via ".utf8)
+    if tool.count > via.count,
+      let at = (0...(tool.count - via.count)).first(where: { i in tool[i..<(i + via.count)].elementsEqual(via) })
+    {
+      tool.removeSubrange(0..<(at + via.count))
+    }
+    var lo = 0
+    var hi = tool.count
+    while lo < hi, isSpace(tool[lo]) { lo += 1 }
+    while hi > lo, isSpace(tool[hi - 1]) { hi -= 1 }
+    guard lo < hi else { return nil }
+    let trimmed = tool[lo..<hi]
+    if let exact = exactNames[String(decoding: trimmed, as: UTF8.self)] { return exact }
+    for (name, agent) in namesByFirstByte[Int(trimmed[lo])] where trimmed.count >= name.count {
+      guard trimmed.prefix(name.count).elementsEqual(name) else { continue }
+      guard trimmed.count > name.count else { return agent }
       // The name must end at a word boundary: "claude opus", "crush:model", "codex@1", not "claudette".
-      if next == 0x20 || next == 0x3A || next == 0x28 || next == 0x2F || next == 0x40 || next == 0x5B
-        || next == 0x2C
-      {
+      let next = trimmed[lo + name.count]
+      if next == 0x20 || next == 0x3A || next == 0x28 || next == 0x2F || next == 0x40 || next == 0x5B || next == 0x2C {
         return agent
       }
     }
     return nil
   }
 }
+
+@inline(__always) private func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
 
 // MARK: Byte helpers
 
@@ -192,7 +214,8 @@ func asciiLowercased(_ s: String) -> String {
     needs = true
     break
   }
-  return needs ? s.lowercased() : s
+  // Agent names, keys and addresses are matched in ASCII: only ASCII capitals need lowering.
+  return needs ? String(decoding: s.utf8.map(lowerASCII), as: UTF8.self) : s
 }
 
 extension String {

@@ -199,26 +199,34 @@ public struct AttributionDetector: Sendable {
   }
 
   private func strongest(_ evidence: [Evidence]) -> (agent: String, confidence: Confidence)? {
-    var order: [String] = []
-    var best: [String: Confidence] = [:]
-    var count: [String: Int] = [:]
-    var strongSources: [String: Set<EvidenceSource>] = [:]
+    // A commit has a handful of evidence: linear tables beat hashing agent names.
+    struct Tally {
+      var agent: String
+      var best: Confidence
+      var count: Int
+      var strongSources: [EvidenceSource]
+    }
+    var tallies: [Tally] = []
     for e in evidence where e.agent != AttributionSettings.humanAgent {
-      if best[e.agent] == nil { order.append(e.agent) }
-      best[e.agent] = max(best[e.agent] ?? .low, e.confidence)
-      count[e.agent, default: 0] += 1
       // Author and committer are one identity: they do not count as two agreeing sources.
-      if e.confidence >= .medium {
-        strongSources[e.agent, default: []].insert(e.source == .committer ? .author : e.source)
+      let source = e.source == .committer ? EvidenceSource.author : e.source
+      if let i = tallies.firstIndex(where: { $0.agent == e.agent }) {
+        tallies[i].best = max(tallies[i].best, e.confidence)
+        tallies[i].count += 1
+        if e.confidence >= .medium && !tallies[i].strongSources.contains(source) {
+          tallies[i].strongSources.append(source)
+        }
+      } else {
+        tallies.append(
+          Tally(agent: e.agent, best: e.confidence, count: 1, strongSources: e.confidence >= .medium ? [source] : []))
       }
     }
     var winner: (agent: String, confidence: Confidence, named: Bool, count: Int, rank: Int)?
-    for agent in order {
-      var confidence = best[agent]!
-      if (strongSources[agent]?.count ?? 0) >= 2 { confidence = .high }
+    for t in tallies {
+      let confidence = t.strongSources.count >= 2 ? Confidence.high : t.best
       let candidate = (
-        agent: agent, confidence: confidence, named: agent != unknownAgentID, count: count[agent]!,
-        rank: compiled.ruleIDs.firstIndex(of: agent) ?? Int.max
+        agent: t.agent, confidence: confidence, named: t.agent != unknownAgentID, count: t.count,
+        rank: tallies.count == 1 ? 0 : compiled.ruleIDs.firstIndex(of: t.agent) ?? Int.max
       )
       guard let w = winner else {
         winner = candidate

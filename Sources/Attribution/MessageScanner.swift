@@ -300,14 +300,14 @@ extension AttributionDetector {
 }
 
 /// Words that make a disclosure value a tool even when it is shaped like a name (`Generic AI`).
-private let toolWords: Set<String> = [
+private let toolWords: [[UInt8]] = [
   "ai", "llm", "gpt", "chatbot", "bot", "model", "assistant", "agent", "copilot", "chatgpt", "tool", "tools",
-]
+].map { Array($0.utf8) }
 
 /// Where people are named by handle: `Assisted-by: octocat on github`.
-private let handleSites = [
+private let handleSites: [[UInt8]] = [
   "github", "gitlab", "twitter", "irc", "hackerone", "bitbucket", "mastodon", "the mailing list",
-]
+].map { Array(" on \($0)".utf8) }
 
 /// Whether a disclosure value without an `<address>` credits people rather than a tool; returns
 /// the bare addresses it names (an address may still be an agent's), or nil for a tool. Projects
@@ -315,32 +315,29 @@ private let handleSites = [
 /// addresses and `handle on github`; a tool reads `ChatGPTv5`, `generic LLM chatbot`,
 /// `Claude Code:model` or `SomeBot (model-x)`.
 func humanCredit(_ value: String) -> [String]? {
-  var text = value.trimmingSpaces
-  if let via = text.range(of: " via #"), text[via.upperBound...].allSatisfy(\.isNumber) {
-    text = String(text[..<via.lowerBound])
+  var text = Array(value.unicodeScalars)
+  // `Tal Regev via #16045`: the pull request that carried the help.
+  if let via = lastRange(of: Array(" via #".unicodeScalars), in: text),
+    via.upperBound < text.count, text[via.upperBound...].allSatisfy({ $0.value >= 0x30 && $0.value <= 0x39 })
+  {
+    text.removeSubrange(via.lowerBound...)
   }
   var onSite = false
-  for site in handleSites {
-    let lower = text.lowercased()
-    if lower.hasSuffix(" on " + site) {
-      text = String(text.dropLast(site.count + 4))
+  for site in handleSites where text.count > site.count {
+    let tail = text.suffix(site.count)
+    if zip(tail, site).allSatisfy({ $0.value < 0x80 && lowerASCII(UInt8($0.value)) == $1 }) {
+      text.removeLast(site.count)
       onSite = true
       break
     }
   }
-  var parts: [Substring] = [Substring(text)]
-  for separator in [",", ";", " and ", " & "] {
-    parts = parts.flatMap { $0.components(separatedBy: separator).map { Substring($0) } }
-  }
   var addresses: [String] = []
-  for raw in parts {
-    let part = raw.trimmingCharacters(in: .whitespaces)
+  for part in splitCredits(text) {
     if part.isEmpty { continue }
-    if !part.contains(" "), let at = part.firstIndex(of: "@"), part[at...].contains(".") {
-      addresses.append(part)
-    } else if onSite, !part.contains(" "),
-      part.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) })
-    {
+    let hasSpace = part.contains(" ")
+    if !hasSpace, let at = part.firstIndex(of: "@"), part[at...].contains(".") {
+      addresses.append(String(String.UnicodeScalarView(part)))
+    } else if onSite, !hasSpace, part.allSatisfy({ isASCIIAlphanumeric($0) || $0 == "-" || $0 == "_" || $0 == "." }) {
       continue
     } else if !looksLikePersonName(part) {
       return nil
@@ -349,31 +346,115 @@ func humanCredit(_ value: String) -> [String]? {
   return addresses
 }
 
+/// Splits a credit list on `,`, `;`, ` and `, ` & ` and trims each part.
+private func splitCredits(_ text: [Unicode.Scalar]) -> [ArraySlice<Unicode.Scalar>] {
+  var parts: [ArraySlice<Unicode.Scalar>] = []
+  var start = 0
+  var i = 0
+  func cut(_ end: Int, skip: Int) {
+    var lo = start
+    var hi = end
+    while lo < hi, text[lo] == " " { lo += 1 }
+    while hi > lo, text[hi - 1] == " " { hi -= 1 }
+    parts.append(text[lo..<hi])
+    start = end + skip
+    i = start
+  }
+  while i < text.count {
+    let c = text[i]
+    if c == "," || c == ";" {
+      cut(i, skip: 1)
+    } else if c == " ", i + 4 < text.count, text[i + 1] == "a", text[i + 2] == "n", text[i + 3] == "d",
+      text[i + 4] == " "
+    {
+      cut(i, skip: 5)
+    } else if c == " ", i + 2 < text.count, text[i + 1] == "&", text[i + 2] == " " {
+      cut(i, skip: 3)
+    } else {
+      i += 1
+    }
+  }
+  cut(text.count, skip: 0)
+  return parts
+}
+
+private func lastRange(of needle: [Unicode.Scalar], in text: [Unicode.Scalar]) -> Range<Int>? {
+  guard text.count >= needle.count, !needle.isEmpty else { return nil }
+  var i = text.count - needle.count
+  while i >= 0 {
+    if text[i..<(i + needle.count)].elementsEqual(needle) { return i..<(i + needle.count) }
+    i -= 1
+  }
+  return nil
+}
+
+@inline(__always) private func isASCIIAlphanumeric(_ c: Unicode.Scalar) -> Bool {
+  (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5A) || (c.value >= 0x61 && c.value <= 0x7A)
+}
+
+@inline(__always) private func isLetter(_ c: Unicode.Scalar) -> Bool {
+  if c.value < 0x80 { return (c.value >= 0x41 && c.value <= 0x5A) || (c.value >= 0x61 && c.value <= 0x7A) }
+  return c.properties.isAlphabetic
+}
+
+@inline(__always) private func isUpper(_ c: Unicode.Scalar) -> Bool {
+  if c.value < 0x80 { return c.value >= 0x41 && c.value <= 0x5A }
+  return c.properties.isUppercase
+}
+
 /// Whether a value is shaped like a person's or a team's name: two to five words, the first
 /// capitalised, letters with `'`, `-` and `.` only, and no tool words or inner capitals (`GPTv5`).
-func looksLikePersonName(_ value: String) -> Bool {
-  let words = value.split(separator: " ", omittingEmptySubsequences: true)
-  guard (2...5).contains(words.count) else { return false }
-  for (i, word) in words.enumerated() {
-    let bare = word.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".-'’"))
-    if toolWords.contains(bare) { return false }
-    guard word.unicodeScalars.allSatisfy({ CharacterSet.letters.contains($0) || "'-.’".unicodeScalars.contains($0) })
-    else { return false }
-    guard let first = word.unicodeScalars.first, CharacterSet.letters.contains(first) else { return false }
-    if i == 0 && !CharacterSet.uppercaseLetters.contains(first) { return false }
-    let inner = word.unicodeScalars.dropFirst().filter { CharacterSet.uppercaseLetters.contains($0) }.count
-    if inner > 1 { return false }
+/// One pass, no allocation beyond a small word buffer.
+func looksLikePersonName<C: Collection>(_ value: C) -> Bool where C.Element == Unicode.Scalar {
+  var words = 0
+  var length = 0
+  var capitals = 0
+  var bare: [UInt8] = []
+  bare.reserveCapacity(16)
+  func endWord() -> Bool {
+    defer {
+      length = 0
+      capitals = 0
+      bare.removeAll(keepingCapacity: true)
+    }
+    guard length > 0 else { return true }
+    words += 1
+    // `McDonald`, `O'Brien`, `Jean-Pierre`: one capital after the first letter at most.
+    return capitals <= 1 && !toolWords.contains(bare)
   }
-  return true
+  for c in value {
+    if c == " " {
+      guard endWord() else { return false }
+      continue
+    }
+    if length == 0 {
+      guard isLetter(c), words > 0 || isUpper(c) else { return false }
+    } else if isUpper(c) {
+      capitals += 1
+    }
+    length += 1
+    if isLetter(c) {
+      bare.append(c.value < 0x80 ? lowerASCII(UInt8(c.value)) : 0x80)
+    } else if c != "'" && c != "-" && c != "." && c != "’" {
+      return false
+    }
+    if words >= 5 { return false }
+  }
+  guard endWord() else { return false }
+  return (2...5).contains(words)
 }
+
+/// `looksLikePersonName` of a string.
+func looksLikePersonName(_ value: String) -> Bool { looksLikePersonName(value.unicodeScalars) }
 
 /// Splits `Name <email>` (the last `<…>` pair); no address gives `(value, nil)`.
 func splitIdentity(_ value: String) -> (name: String, email: String?) {
-  guard let open = value.lastIndex(of: "<"), let close = value[open...].firstIndex(of: ">") else {
+  let u = value.utf8
+  guard let open = u.lastIndex(of: UInt8(ascii: "<")), let close = u[open...].firstIndex(of: UInt8(ascii: ">")) else {
     return (value.trimmingSpaces, nil)
   }
-  let email = String(value[value.index(after: open)..<close]).trimmingSpaces
-  return (String(value[..<open]).trimmingSpaces, email.isEmpty ? nil : email)
+  let email = String(decoding: u[u.index(after: open)..<close], as: UTF8.self).trimmingSpaces
+  return (String(decoding: u[..<open], as: UTF8.self).trimmingSpaces, email.isEmpty ? nil : email)
 }
 
 func valueMatches(_ match: ValueMatch, _ value: String) -> Bool {

@@ -8,7 +8,7 @@ import Synchronization
 struct DebugCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "debug", abstract: "Diagnostics and benchmark drivers.", shouldDisplay: false,
-    subcommands: [ReadHistoryCommand.self])
+    subcommands: [ReadHistoryCommand.self, AttributeHistoryCommand.self])
 }
 
 /// `agentgate debug read-history`: reads every selected commit's changes, loads every file's lines,
