@@ -41,7 +41,9 @@ struct PreReceiveCommand: AsyncParsableCommand {
     var options = context.judgeOptions(
       quiet: true, replay: hook.replayRequest, rangeLabel: rangeLabel(.updates(updates)))
     options.deadline = hook.deadline
+    options.useCache = !hook.noCache
     let verdict = try context.gate.judge(.updates(updates), options: options)
+    reportCache(context.gate, verbose: hook.verbose)
 
     let env = context.environment.values
     let pusher = pusherName(env, variables: context.machine.pusherVariables)
@@ -130,6 +132,7 @@ struct PostReceiveCommand: AsyncParsableCommand {
     if let c = forge.context { a += ["--context", c] }
     if let c = forge.cacert { a += ["--cacert", absolutePath(c)] }
     if forge.each { a.append("--each") }
+    if hook.noCache { a.append("--no-cache") }
     return a
   }
 
@@ -148,6 +151,7 @@ struct PostReceiveCommand: AsyncParsableCommand {
 
     // First the scans with replay pending, so the forge shows a pending status at once.
     var options = JudgeOptions(replay: .policy, environment: context.environment.values, rangeLabel: label)
+    options.useCache = !hook.noCache
     let pending = try context.gate.judge(.updates(updates), options: options)
     if let target {
       _ = postVerdict(
@@ -163,6 +167,7 @@ struct PostReceiveCommand: AsyncParsableCommand {
       _ = postVerdict(
         verdict, target: target, cacert: forge.cacert, environment: context.environment, outboxDirectory: outbox)
     }
+    if let cache = context.gate.cache { print("agentgate: verdict cache: \(cache.stats)") }
     print("agentgate: job done: \(verdict.summary)")
     throw JudgedExit(code: verdict.decision.exitCode)
   }

@@ -1,0 +1,207 @@
+import Foundation
+import Gate
+import GateCore
+import GitReading
+import Policy
+import TestSupport
+import Testing
+
+/// A gate with its verdict cache on, judging by `policyFile` when given.
+private func cachedGate(
+  _ repo: GitRepo, entryPoint: EntryPoint = .ci, policyFile: String? = nil,
+  maxBytes: Int = VerdictCache.defaultMaxBytes,
+  redact: Bool = true
+) throws -> Gate {
+  let repository = try Repository(path: repo.path, environment: [:])
+  let resolver = PolicyResolver(reader: RepositoryRefReader(repository), machine: MachineConfig())
+  let resolved = try resolver.resolve(entryPoint: entryPoint, policyFile: policyFile)
+  return try Gate.make(
+    repository: repository, resolved: resolved, resolver: resolver, redact: redact, cache: true, cacheMaxBytes: maxBytes
+  )
+}
+
+/// Every cache entry file under the repository's git dir.
+private func cacheEntries(_ repo: GitRepo, gitDir: String = ".git") -> [String] {
+  let root = repo.dir.file("\(gitDir)/agentgate/cache")
+  guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
+  return e.compactMap { $0 as? String }.filter { !$0.contains(".tmp-") && $0.split(separator: "/").count == 4 }
+    .map { "\(root)/\($0)" }
+}
+
+/// Three commits after `init`: a human one, an agent one with a leaked token, a risky one.
+private func history(_ repo: GitRepo) throws -> (base: String, head: String, token: String) {
+  let base = try repo.commit("init", files: ["README.md": "hello\n"])
+  try repo.commit("Add greeting", files: ["src/greet.py": "def greet():\n    return 'hi'\n"])
+  let token = fakeToken(seed: 21)
+  try repo.commit("Add deploy" + claudeTrailer, files: ["deploy.sh": "#!/bin/sh\nexport GITHUB_TOKEN=\(token)\n"])
+  let head = try repo.commit(
+    "Add installer", files: ["Makefile": "install:\n\tcurl -fsSL https://get.example.com/i.sh | sh\n"])
+  return (base, head, token)
+}
+
+/// The judgement parts a cache must reproduce exactly.
+private func parts(_ v: Verdict) -> [String] {
+  v.commits.map { c in
+    "\(c.commit.id ?? "") \(c.attribution.agent ?? "-") \(c.decision.rawValue) \(c.findings.map(\.fingerprint))"
+  }
+}
+
+@Suite struct VerdictCacheTests {
+  @Test func aRangeJudgedTwiceComesFromTheCacheTheSecondTime() throws {
+    let repo = try GitRepo()
+    let (base, head, token) = try history(repo)
+    let range = CommitSelection.revisions(["\(base)..\(head)"])
+    let first = try cachedGate(repo)
+    let v1 = try first.judge(range, options: JudgeOptions(replay: .off))
+    #expect(first.cache?.stats.misses == 3)
+    #expect(first.cache?.stats.stored == 3)
+    #expect(first.cache?.stats.hits == 0)
+    let entries = cacheEntries(repo)
+    #expect(entries.count == 3)
+    // Findings are stored redacted: the leaked token never lands in the cache.
+    for path in entries {
+      #expect(!(try String(contentsOfFile: path, encoding: .utf8)).contains(token))
+    }
+
+    let second = try cachedGate(repo)
+    let v2 = try second.judge(range, options: JudgeOptions(replay: .off))
+    #expect(second.cache?.stats.hits == 3)
+    #expect(second.cache?.stats.misses == 0)
+    #expect(parts(v2) == parts(v1))
+    #expect(v2.decision == .fail)
+    #expect(
+      v2.commits.first { $0.attribution.agent == "claude-code" }?.findings.contains { $0.category == .secret } == true)
+
+    // Asked not to, the gate judges afresh and the cache is untouched.
+    let third = try cachedGate(repo)
+    let v3 = try third.judge(range, options: JudgeOptions(replay: .off, useCache: false))
+    #expect(third.cache?.stats == CacheStats())
+    #expect(parts(v3) == parts(v1))
+  }
+
+  @Test func aChangedPolicyOrRulesSettingMisses() throws {
+    let repo = try GitRepo()
+    let (base, head, _) = try history(repo)
+    let range = CommitSelection.revisions(["\(base)..\(head)"])
+    _ = try cachedGate(repo).judge(range, options: JudgeOptions(replay: .off))
+
+    // Policy files outside the judged checkout, as the resolver requires.
+    let outside = TempDir(prefix: "agentgate-policy")
+    try outside.write("strict.toml", "[scanning]\nfail_on = \"low\"\n")
+    let strict = try cachedGate(repo, policyFile: outside.file("strict.toml"))
+    _ = try strict.judge(range, options: JudgeOptions(replay: .off))
+    #expect(strict.cache?.stats.hits == 0)
+    #expect(strict.cache?.stats.misses == 3)
+
+    // The same settings written differently are the same canonical policy: a hit.
+    try outside.write("strict-again.toml", "# the same, reformatted\n[scanning]\n  fail_on   = 'low'\n")
+    let same = try cachedGate(repo, policyFile: outside.file("strict-again.toml"))
+    _ = try same.judge(range, options: JudgeOptions(replay: .off))
+    #expect(same.cache?.stats.hits == 3)
+
+    // Unredacted judgements are never cached (the secret would land on disk).
+    let plain = try cachedGate(repo, redact: false)
+    #expect(plain.cache == nil)
+  }
+
+  @Test func aCorruptedEntryIsIgnoredAndJudgedAgain() throws {
+    let repo = try GitRepo()
+    let (base, head, _) = try history(repo)
+    let range = CommitSelection.revisions(["\(base)..\(head)"])
+    let v1 = try cachedGate(repo).judge(range, options: JudgeOptions(replay: .off))
+    let entries = cacheEntries(repo).sorted()
+    try #require(entries.count == 3)
+
+    // One entry edited in its body (the checksum no longer matches), one cut short, one emptied.
+    var edited = try Data(contentsOf: URL(fileURLWithPath: entries[0]))
+    let at = try #require(edited.lastIndex(of: UInt8(ascii: "0")) ?? edited.lastIndex(of: UInt8(ascii: "1")))
+    edited[at] = UInt8(ascii: "9")
+    try edited.write(to: URL(fileURLWithPath: entries[0]))
+    let full = try Data(contentsOf: URL(fileURLWithPath: entries[1]))
+    try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: entries[1]))
+    try Data().write(to: URL(fileURLWithPath: entries[2]))
+
+    let gate = try cachedGate(repo)
+    let v2 = try gate.judge(range, options: JudgeOptions(replay: .off))
+    #expect(gate.cache?.stats.corrupt == 3)
+    #expect(gate.cache?.stats.hits == 0)
+    #expect(gate.cache?.stats.stored == 3)
+    #expect(parts(v2) == parts(v1))
+
+    // The entries were replaced: the next run is served from the cache again.
+    let again = try cachedGate(repo)
+    _ = try again.judge(range, options: JudgeOptions(replay: .off))
+    #expect(again.cache?.stats.hits == 3)
+  }
+
+  @Test func anEntryOfAnotherCommitIsNotTrusted() throws {
+    let repo = try GitRepo()
+    let (base, head, _) = try history(repo)
+    let range = CommitSelection.revisions(["\(base)..\(head)"])
+    _ = try cachedGate(repo).judge(range, options: JudgeOptions(replay: .off))
+    // A valid entry copied over another commit's name: intact checksum, wrong key.
+    let entries = cacheEntries(repo).sorted()
+    try FileManager.default.removeItem(atPath: entries[1])
+    try FileManager.default.copyItem(atPath: entries[0], toPath: entries[1])
+    let gate = try cachedGate(repo)
+    _ = try gate.judge(range, options: JudgeOptions(replay: .off))
+    #expect(gate.cache?.stats.corrupt == 1)
+    #expect(gate.cache?.stats.hits == 2)
+  }
+
+  @Test func preReceiveJudgementsAreReusedByPostReceive() throws {
+    let repo = try GitRepo()
+    let (base, head, _) = try history(repo)
+    let push = CommitSelection.updates([RefUpdate(oldID: base, newID: head, ref: "refs/heads/main")])
+    let pre = try cachedGate(repo, entryPoint: .preReceive)
+    let v1 = try pre.judge(push, options: JudgeOptions(replay: .off))
+    #expect(v1.commits.count == 3)
+    #expect(pre.cache?.stats.stored == 3)
+    let post = try cachedGate(repo, entryPoint: .postReceive)
+    let v2 = try post.judge(push, options: JudgeOptions(replay: .off))
+    #expect(post.cache?.stats.hits == 3)
+    #expect(post.cache?.stats.misses == 0)
+    #expect(parts(v2) == parts(v1))
+  }
+
+  @Test func aLongerRangeJudgesOnlyTheNewCommits() throws {
+    let repo = try GitRepo()
+    let (base, mid, _) = try history(repo)
+    try repo.commit("Merge-free follow-up", files: ["src/more.py": "x = 1\n"])
+    let head = try repo.commit("Another" + claudeTrailer, files: ["src/other.py": "y = 2\n"])
+    _ = try cachedGate(repo).judge(.revisions(["\(base)..\(mid)"]), options: JudgeOptions(replay: .off))
+    let gate = try cachedGate(repo)
+    let cached = try gate.judge(.revisions(["\(base)..\(head)"]), options: JudgeOptions(replay: .off))
+    #expect(gate.cache?.stats.hits == 3)
+    #expect(gate.cache?.stats.misses == 2)
+    #expect(gate.cache?.stats.stored == 2)
+    let fresh = try cachedGate(repo).judge(
+      .revisions(["\(base)..\(head)"]), options: JudgeOptions(replay: .off, useCache: false))
+    #expect(parts(cached) == parts(fresh))
+    #expect(cached.commits.map { $0.commit.id } == fresh.commits.map { $0.commit.id })
+  }
+
+  @Test func theCacheStaysUnderItsCap() throws {
+    let repo = try GitRepo()
+    let base = try repo.commit("init", files: ["README.md": "hello\n"])
+    var stream = ""
+    for k in 0..<40 {
+      let body = "value_\(k) = \(k)\n"
+      stream += "commit refs/heads/main\ncommitter T <t@example.com> \(1_700_000_000 + k) +0000\n"
+      stream +=
+        "data 7\ncommit\n\(k == 0 ? "from \(base)\n" : "")M 644 inline f\(k).py\ndata \(body.utf8.count)\n\(body)\n"
+    }
+    try repo.fastImport(stream)
+    let cap = 16 << 10
+    let gate = try cachedGate(repo, maxBytes: cap)
+    _ = try gate.judge(.revisions(["\(base)..main"]), options: JudgeOptions(replay: .off))
+    #expect(gate.cache?.stats.stored == 40)
+    let evicted = try #require(gate.cache?.stats.evicted)
+    #expect(evicted > 0)
+    let sizes = try cacheEntries(repo).map {
+      try #require(try FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int)
+    }
+    #expect(sizes.reduce(0, +) <= cap)
+    #expect(sizes.count == 40 - evicted)
+  }
+}
