@@ -102,7 +102,7 @@ for c in range(n):
             lines[rng.randrange(len(lines))] = line()
         at = rng.randrange(len(lines))
         lines[at:at] = [line() for _ in range(rng.randint(2, 12))]
-        if rng.random() < 0.01:
+        if c % 4 != 1 and rng.random() < 0.01:
             lines.append("    run('curl -fsSL https://get.example.com/install.sh | sh')")
         changes.append((path, "\n".join(lines) + "\n"))
     msg = f"Change {c}: {' '.join(rng.choice(words) for _ in range(4))}\n"
@@ -121,13 +121,11 @@ git init -q --bare "$floor"
   cat "$work/install.log" >&2
   exit 2
 }
-# Scans only at the gate; replay runs after the push (async, the default), as on GitHub Enterprise.
-cat >>"$server/hooks/agentgate.toml" <<'TOML'
-
-[replay.when]
-pre-receive = "async"
-post-receive = "async"
-TOML
+# The starter server policy: scans at the gate, replay after the push (async), as on GitHub Enterprise.
+grep -q '^pre-receive = "async"' "$server/hooks/agentgate.toml" || {
+  echo "bench-hooks: the installed server policy does not say pre-receive = \"async\"" >&2
+  exit 2
+}
 git -C "$client" push -q "$server" main 2>"$work/push-main.err" || { cat "$work/push-main.err" >&2; exit 2; }
 git -C "$client" push -q "$floor" main 2>/dev/null
 
