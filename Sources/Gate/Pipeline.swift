@@ -276,15 +276,9 @@ public final class Gate: Sendable {
       if hasNotes {
         for id in ids { notes[id] = repository.note(ref: notesRef, commit: id) }
       }
-      let found = Mutex<[String: CachedJudgement]>([:])
-      let chunk = 64
-      let known = notes
-      DispatchQueue.concurrentPerform(iterations: (ids.count + chunk - 1) / chunk) { k in
-        for id in ids[(k * chunk)..<min(ids.count, (k + 1) * chunk)] {
-          if let hit = cache.lookup(commit: id, note: known[id]) { found.withLock { $0[id] = hit } }
-        }
-      }
-      let hits = found.withLock { $0 }
+      var wanted: [String: String?] = [:]
+      for id in ids { wanted.updateValue(notes[id], forKey: id) }
+      let hits = cache.lookup(wanted)
       var judgedHits: [String: Judged] = [:]
       for (id, hit) in hits {
         judgedHits[id] = Judged(
@@ -330,7 +324,7 @@ public final class Gate: Sendable {
     } else {
       try forEachChange(of: pending, options: options, judge)
     }
-    if let cache, cache.stats.stored > 0 { cache.evictIfNeeded() }
+    cache?.flush()
     return collector.results.withLock { $0 }
   }
 

@@ -12,12 +12,15 @@
 //   Only complete judgements are stored: never one with unreadable content, never a commit at a
 //   shallow boundary (its diff would change once the clone is deepened), never "could not decide"
 //   (judging throws then, and nothing is stored).
-// - Each entry is one file, written to a temp file and renamed into place; its first line carries a
-//   SHA-256 of the body, and the body repeats the key. A bad entry (torn, edited, another key) is a
-//   miss: the commit is judged again and the entry replaced. The checksum catches corruption, not a
-//   writer with access to the git dir (who could as well edit the hooks).
-// - Bounded: after a run that stored entries, the oldest entries (by write time) are removed until
-//   the cache is under three quarters of its size cap.
+// - A run's new entries go into one segment file (a file per entry cost a second of file-system
+//   time on a 1,000-commit push), written to a temp file and renamed into place. The segment's
+//   header carries a SHA-256 of its index; each index line names a commit, its note digest, where
+//   its entry lies and the entry's SHA-256; each entry repeats its key. A bad segment or entry (torn,
+//   edited, another key) is a miss: the commit is judged again and stored in a newer segment, which
+//   lookups read first. The checksums catch corruption, not a writer with access to the git dir (who
+//   could as well edit the hooks).
+// - Bounded: segments are at most a sixteenth of the cap; after a run that stored entries, the
+//   oldest segments are removed until the cache is under three quarters of its cap.
 // - A cache that cannot be written (a read-only repository) is skipped, never an error.
 
 import Attribution
@@ -71,14 +74,17 @@ public struct CachedJudgement: Sendable, Codable, Equatable {
 
 public final class VerdictCache: Sendable {
   public static let defaultMaxBytes = 64 << 20
-  static let schema = "agentgate-verdict-cache/1"
+  static let schema = "agentgate-verdict-cache/2"
 
   /// The cache's root folder (all contexts).
   public let directory: String
   /// Digest of the policy and the rules version: entries of another context never match.
   public let context: String
   public let maxBytes: Int
+  /// A segment is written when this many bytes of new entries are buffered (and at `flush`).
+  let segmentBytes: Int
   private let counters = Mutex(CacheStats())
+  private let buffer = Mutex<(index: [String], bodies: [Data], bytes: Int)>(([], [], 0))
 
   /// `policyDigest`: SHA-256 of the resolved policy's canonical bytes; `rulesVersion`: see
   /// `RuleSet.version`.
@@ -86,6 +92,7 @@ public final class VerdictCache: Sendable {
     self.directory = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
     self.context = SHA256.hex("policy \(policyDigest)\nrules \(rulesVersion)\n")
     self.maxBytes = max(maxBytes, 4096)
+    self.segmentBytes = max(self.maxBytes / 16, 1024)
   }
 
   /// The cache of a repository: `GIT_DIR/agentgate/cache`.
@@ -96,11 +103,7 @@ public final class VerdictCache: Sendable {
   /// Counts since this cache object was made.
   public var stats: CacheStats { counters.withLock { $0 } }
 
-  var contextDirectory: String { "\(directory)/v1/\(context.prefix(32))" }
-
-  func entryPath(commit: String, noteDigest: String) -> String {
-    "\(contextDirectory)/\(commit.prefix(2))/\(commit)-\(noteDigest.prefix(16))"
-  }
+  var contextDirectory: String { "\(directory)/v2/\(context.prefix(32))" }
 
   /// The digest of a commit's note ("-" when it has none).
   public static func noteDigest(_ note: String?) -> String { note.map { SHA256.hex($0) } ?? "-" }
@@ -112,62 +115,142 @@ public final class VerdictCache: Sendable {
     var judgement: CachedJudgement
   }
 
-  /// The cached judgement of `commit`, or nil (a miss; a bad entry counts as corrupt).
-  public func lookup(commit: String, note: String?) -> CachedJudgement? {
-    let digest = Self.noteDigest(note)
-    let path = entryPath(commit: commit, noteDigest: digest)
-    guard let data = FileManager.default.contents(atPath: path) else {
-      counters.withLock { $0.misses += 1 }
-      return nil
-    }
-    guard let entry = decode(data), entry.commit == commit, entry.context == context, entry.note == digest,
-      entry.judgement.commit.id == commit
-    else {
-      counters.withLock {
-        $0.corrupt += 1
-        $0.misses += 1
+  // MARK: Reading
+
+  /// The cached judgements of these commits (id to note), newest segment first. What is absent or
+  /// bad is a miss; a bad entry or segment is counted as corrupt and never trusted.
+  public func lookup(_ wanted: [String: String?]) -> [String: CachedJudgement] {
+    var found: [String: CachedJudgement] = [:]
+    var corrupt = 0
+    let keys = Dictionary(uniqueKeysWithValues: wanted.map { ($0.key, Self.noteDigest($0.value)) })
+    for name in segments().reversed() where found.count < keys.count {
+      guard
+        let data = try? Data(contentsOf: URL(fileURLWithPath: "\(contextDirectory)/\(name)"), options: .alwaysMapped)
+      else { continue }
+      guard let (index, body) = Self.parseIndex(data) else {
+        corrupt += 1
+        continue
       }
-      return nil
+      for line in index {
+        guard let note = keys[line.commit], found[line.commit] == nil, line.note == note else { continue }
+        guard line.offset >= 0, line.length > 0, line.offset + line.length <= body.count else {
+          corrupt += 1
+          continue
+        }
+        let bytes = body[(body.startIndex + line.offset)..<(body.startIndex + line.offset + line.length)]
+        guard SHA256.hex(bytes) == line.checksum,
+          let entry = try? JSONDecoder().decode(Entry.self, from: Data(bytes)),
+          entry.commit == line.commit, entry.context == context, entry.note == note,
+          entry.judgement.commit.id == line.commit
+        else {
+          corrupt += 1
+          continue
+        }
+        found[line.commit] = entry.judgement
+      }
     }
-    counters.withLock { $0.hits += 1 }
-    return entry.judgement
+    counters.withLock {
+      $0.hits += found.count
+      $0.misses += wanted.count - found.count
+      $0.corrupt += corrupt
+    }
+    return found
   }
 
-  private func decode(_ data: Data) -> Entry? {
+  private struct IndexLine {
+    var commit: String
+    var note: String
+    var offset: Int
+    var length: Int
+    var checksum: String
+  }
+
+  /// Header `SCHEMA INDEX-BYTES INDEX-SHA256`, then index lines `COMMIT NOTE OFFSET LENGTH SHA256`,
+  /// then the entries. Nil when the header or the index is damaged.
+  private static func parseIndex(_ data: Data) -> ([IndexLine], Data.SubSequence)? {
     guard let newline = data.firstIndex(of: 0x0A) else { return nil }
     let header = String(decoding: data[data.startIndex..<newline], as: UTF8.self).split(separator: " ")
-    guard header.count == 2, header[0] == Self.schema else { return nil }
-    let body = data[(newline + 1)...]
-    guard SHA256.hex(body) == header[1] else { return nil }
-    return try? JSONDecoder().decode(Entry.self, from: body)
+    guard header.count == 3, header[0] == schema, let indexBytes = Int(header[1]), indexBytes >= 0,
+      newline + 1 + indexBytes <= data.endIndex
+    else { return nil }
+    let indexData = data[(newline + 1)..<(newline + 1 + indexBytes)]
+    guard SHA256.hex(indexData) == header[2] else { return nil }
+    var lines: [IndexLine] = []
+    for raw in String(decoding: indexData, as: UTF8.self).split(separator: "\n") {
+      let f = raw.split(separator: " ")
+      guard f.count == 5, let offset = Int(f[2]), let length = Int(f[3]) else { return nil }
+      lines.append(
+        IndexLine(commit: String(f[0]), note: String(f[1]), offset: offset, length: length, checksum: String(f[4])))
+    }
+    return (lines, data[(newline + 1 + indexBytes)...])
   }
 
-  /// Stores a complete judgement (incomplete ones are left out); failures to write are counted, not thrown.
+  /// Segment file names of this context, oldest first (names start with a zero-padded time).
+  private func segments() -> [String] {
+    list(contextDirectory).filter { $0.hasPrefix("seg-") }.sorted()
+  }
+
+  // MARK: Writing
+
+  /// Buffers a complete judgement (incomplete ones are left out); a segment is written when the
+  /// buffer is full and at `flush`. Failures to write are counted, not thrown.
   public func store(_ judgement: CachedJudgement, note: String?) {
     guard let id = judgement.commit.id, judgement.isComplete else { return }
     let digest = Self.noteDigest(note)
-    let entry = Entry(commit: id, context: context, note: digest, judgement: judgement)
-    guard let body = try? JSONEncoder().encode(entry) else {
+    guard let body = try? JSONEncoder().encode(Entry(commit: id, context: context, note: digest, judgement: judgement))
+    else {
       counters.withLock { $0.writeFailures += 1 }
       return
     }
-    var data = Data("\(Self.schema) \(SHA256.hex(body))\n".utf8)
-    data.append(body)
-    let path = entryPath(commit: id, noteDigest: digest)
-    if writeAtomically(data, to: path) {
-      counters.withLock { $0.stored += 1 }
+    let line = "\(id) \(digest) \(body.count) \(SHA256.hex(body))"
+    let full: (index: [String], bodies: [Data], bytes: Int)? = buffer.withLock { b in
+      b.index.append(line)
+      b.bodies.append(body)
+      b.bytes += body.count + line.utf8.count
+      guard b.bytes >= segmentBytes else { return nil }
+      defer { b = ([], [], 0) }
+      return b
+    }
+    if let full { writeSegment(full.index, full.bodies) }
+  }
+
+  /// Writes what is buffered as one segment, then keeps the cache under its cap.
+  public func flush() {
+    let pending = buffer.withLock { b -> (index: [String], bodies: [Data], bytes: Int) in
+      defer { b = ([], [], 0) }
+      return b
+    }
+    if !pending.index.isEmpty { writeSegment(pending.index, pending.bodies) }
+    if stats.stored > 0 { evictIfNeeded() }
+  }
+
+  /// One segment: the index with each entry's offset, then the entries; written to a temp file and
+  /// renamed into place, so a reader sees no segment or the whole of it.
+  private func writeSegment(_ lines: [String], _ bodies: [Data]) {
+    var offset = 0
+    var index = ""
+    for (line, body) in zip(lines, bodies) {
+      // `ID NOTE LENGTH SHA` becomes `ID NOTE OFFSET LENGTH SHA`.
+      let f = line.split(separator: " ", maxSplits: 2)
+      index += "\(f[0]) \(f[1]) \(offset) \(f[2])\n"
+      offset += body.count
+    }
+    var data = Data("\(Self.schema) \(index.utf8.count) \(SHA256.hex(index))\n".utf8)
+    data.append(Data(index.utf8))
+    for body in bodies { data.append(body) }
+    let now = Date().timeIntervalSince1970
+    let name = "seg-" + String(format: "%017.6f", now) + "-\(getpid())-" + UUID().uuidString.prefix(8)
+    if writeAtomically(data, to: "\(contextDirectory)/\(name)") {
+      counters.withLock { $0.stored += lines.count }
     } else {
-      counters.withLock { $0.writeFailures += 1 }
+      counters.withLock { $0.writeFailures += lines.count }
     }
   }
 
-  /// Writes `data` beside `path` and renames it into place, so a reader sees the old entry, no
-  /// entry, or the whole new one.
   private func writeAtomically(_ data: Data, to path: String) -> Bool {
     let folder = (path as NSString).deletingLastPathComponent
-    if mkdir(folder, 0o755) != 0 && errno != EEXIST {
-      guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil
-      else { return false }
+    guard (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil else {
+      return false
     }
     var template = Array("\(folder)/.tmp-XXXXXX".utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -192,35 +275,35 @@ public final class VerdictCache: Sendable {
     return true
   }
 
-  /// Keeps the cache under its cap: when it is over, the oldest entries go until it is under three
-  /// quarters of it. Leftover temp files older than an hour go too.
+  /// Keeps the cache under its cap: when it is over, the oldest segments (of any context) go until
+  /// it is under three quarters of it. Leftover temp files older than an hour go too.
   public func evictIfNeeded() {
-    var entries: [(path: String, size: Int, time: Double)] = []
+    var files: [(path: String, size: Int, time: Double)] = []
     var total = 0
     let now = Date().timeIntervalSince1970
-    for context in list("\(directory)/v1") {
-      for fan in list("\(directory)/v1/\(context)") {
-        let folder = "\(directory)/v1/\(context)/\(fan)"
+    for version in list(directory) {
+      for context in list("\(directory)/\(version)") {
+        let folder = "\(directory)/\(version)/\(context)"
         for name in list(folder) {
           let path = "\(folder)/\(name)"
           var st = stat()
-          guard stat(path, &st) == 0 else { continue }
-          let time = Double(st.st_mtim.tv_sec)
+          guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
+          let time = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
           if name.hasPrefix(".tmp-") {
             if now - time > 3600 { unlink(path) }
             continue
           }
-          entries.append((path, Int(st.st_size), time))
+          files.append((path, Int(st.st_size), time))
           total += Int(st.st_size)
         }
       }
     }
     guard total > maxBytes else { return }
-    entries.sort { $0.time < $1.time }
+    files.sort { ($0.time, $0.path) < ($1.time, $1.path) }
     var removed = 0
-    for e in entries where total > maxBytes * 3 / 4 {
-      if unlink(e.path) == 0 {
-        total -= e.size
+    for f in files where total > maxBytes * 3 / 4 {
+      if unlink(f.path) == 0 {
+        total -= f.size
         removed += 1
       }
     }

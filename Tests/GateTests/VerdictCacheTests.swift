@@ -20,12 +20,35 @@ private func cachedGate(
   )
 }
 
-/// Every cache entry file under the repository's git dir.
-private func cacheEntries(_ repo: GitRepo, gitDir: String = ".git") -> [String] {
+/// Every cache segment file under the repository's git dir, oldest first.
+private func segments(_ repo: GitRepo, gitDir: String = ".git") -> [String] {
   let root = repo.dir.file("\(gitDir)/agentgate/cache")
   guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
-  return e.compactMap { $0 as? String }.filter { !$0.contains(".tmp-") && $0.split(separator: "/").count == 4 }
-    .map { "\(root)/\($0)" }
+  return e.compactMap { $0 as? String }.filter { ($0 as NSString).lastPathComponent.hasPrefix("seg-") }
+    .map { "\(root)/\($0)" }.sorted { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
+}
+
+/// A segment's header, index and entries, to damage in tests.
+private struct Segment {
+  var index: String
+  var body: Data
+
+  init(path: String) throws {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    let newline = try #require(data.firstIndex(of: 0x0A))
+    let header = String(decoding: data[..<newline], as: UTF8.self).split(separator: " ")
+    let count = try #require(Int(header[1]))
+    index = String(decoding: data[(newline + 1)..<(newline + 1 + count)], as: UTF8.self)
+    body = Data(data[(newline + 1 + count)...])
+  }
+
+  /// Written back with a valid header checksum over the (possibly edited) index.
+  func write(to path: String) throws {
+    var data = Data("agentgate-verdict-cache/2 \(index.utf8.count) \(SHA256.hex(index))\n".utf8)
+    data.append(Data(index.utf8))
+    data.append(body)
+    try data.write(to: URL(fileURLWithPath: path))
+  }
 }
 
 /// Three commits after `init`: a human one, an agent one with a leaked token, a risky one.
@@ -56,10 +79,10 @@ private func parts(_ v: Verdict) -> [String] {
     #expect(first.cache?.stats.misses == 3)
     #expect(first.cache?.stats.stored == 3)
     #expect(first.cache?.stats.hits == 0)
-    let entries = cacheEntries(repo)
-    #expect(entries.count == 3)
+    let files = segments(repo)
+    #expect(files.count == 1)
     // Findings are stored redacted: the leaked token never lands in the cache.
-    for path in entries {
+    for path in files {
       #expect(!(try String(contentsOfFile: path, encoding: .utf8)).contains(token))
     }
 
@@ -109,44 +132,58 @@ private func parts(_ v: Verdict) -> [String] {
     let (base, head, _) = try history(repo)
     let range = CommitSelection.revisions(["\(base)..\(head)"])
     let v1 = try cachedGate(repo).judge(range, options: JudgeOptions(replay: .off))
-    let entries = cacheEntries(repo).sorted()
-    try #require(entries.count == 3)
+    let first = try #require(segments(repo).first)
 
-    // One entry edited in its body (the checksum no longer matches), one cut short, one emptied.
-    var edited = try Data(contentsOf: URL(fileURLWithPath: entries[0]))
-    let at = try #require(edited.lastIndex(of: UInt8(ascii: "0")) ?? edited.lastIndex(of: UInt8(ascii: "1")))
-    edited[at] = UInt8(ascii: "9")
-    try edited.write(to: URL(fileURLWithPath: entries[0]))
-    let full = try Data(contentsOf: URL(fileURLWithPath: entries[1]))
-    try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: entries[1]))
-    try Data().write(to: URL(fileURLWithPath: entries[2]))
-
+    // One entry edited inside (its checksum no longer matches): that commit is judged again.
+    var segment = try Segment(path: first)
+    let at = try #require(segment.body.lastIndex(of: UInt8(ascii: "\"")))
+    segment.body[at - 1] ^= 0x01
+    try segment.write(to: first)
     let gate = try cachedGate(repo)
     let v2 = try gate.judge(range, options: JudgeOptions(replay: .off))
-    #expect(gate.cache?.stats.corrupt == 3)
-    #expect(gate.cache?.stats.hits == 0)
-    #expect(gate.cache?.stats.stored == 3)
+    #expect(gate.cache?.stats.corrupt == 1)
+    #expect(gate.cache?.stats.hits == 2)
+    #expect(gate.cache?.stats.stored == 1)
     #expect(parts(v2) == parts(v1))
-
-    // The entries were replaced: the next run is served from the cache again.
+    // The fresh entry lives in a newer segment, read first: all hits again.
     let again = try cachedGate(repo)
     _ = try again.judge(range, options: JudgeOptions(replay: .off))
     #expect(again.cache?.stats.hits == 3)
+    #expect(again.cache?.stats.corrupt == 0)
+
+    // A segment cut short and one with a damaged header: nothing in them is trusted.
+    let files = segments(repo)
+    try #require(files.count == 2)
+    let full = try Data(contentsOf: URL(fileURLWithPath: files[0]))
+    try full.prefix(full.count / 2).write(to: URL(fileURLWithPath: files[0]))
+    var damaged = try Data(contentsOf: URL(fileURLWithPath: files[1]))
+    damaged[damaged.startIndex + 30] ^= 0x01
+    try damaged.write(to: URL(fileURLWithPath: files[1]))
+    let last = try cachedGate(repo)
+    let v3 = try last.judge(range, options: JudgeOptions(replay: .off))
+    #expect(last.cache?.stats.hits ?? 0 < 3)
+    #expect(last.cache?.stats.corrupt ?? 0 >= 2)
+    #expect(parts(v3) == parts(v1))
   }
 
-  @Test func anEntryOfAnotherCommitIsNotTrusted() throws {
+  @Test func anEntryUnderAnotherCommitsNameIsNotTrusted() throws {
     let repo = try GitRepo()
     let (base, head, _) = try history(repo)
     let range = CommitSelection.revisions(["\(base)..\(head)"])
     _ = try cachedGate(repo).judge(range, options: JudgeOptions(replay: .off))
-    // A valid entry copied over another commit's name: intact checksum, wrong key.
-    let entries = cacheEntries(repo).sorted()
-    try FileManager.default.removeItem(atPath: entries[1])
-    try FileManager.default.copyItem(atPath: entries[0], toPath: entries[1])
+    // Two index lines trade commit ids; every checksum is valid, but each entry names its own commit.
+    let path = try #require(segments(repo).first)
+    var segment = try Segment(path: path)
+    var lines = segment.index.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+    try #require(lines.count == 3)
+    (lines[0][0], lines[1][0]) = (lines[1][0], lines[0][0])
+    segment.index = lines.map { $0.joined(separator: " ") }.joined(separator: "\n") + "\n"
+    try segment.write(to: path)
     let gate = try cachedGate(repo)
-    _ = try gate.judge(range, options: JudgeOptions(replay: .off))
-    #expect(gate.cache?.stats.corrupt == 1)
-    #expect(gate.cache?.stats.hits == 2)
+    let verdict = try gate.judge(range, options: JudgeOptions(replay: .off))
+    #expect(gate.cache?.stats.corrupt == 2)
+    #expect(gate.cache?.stats.hits == 1)
+    #expect(verdict.commits.allSatisfy { c in c.findings.allSatisfy { $0.commit == c.commit.id } })
   }
 
   @Test func preReceiveJudgementsAreReusedByPostReceive() throws {
@@ -196,12 +233,16 @@ private func parts(_ v: Verdict) -> [String] {
     let gate = try cachedGate(repo, maxBytes: cap)
     _ = try gate.judge(.revisions(["\(base)..main"]), options: JudgeOptions(replay: .off))
     #expect(gate.cache?.stats.stored == 40)
-    let evicted = try #require(gate.cache?.stats.evicted)
-    #expect(evicted > 0)
-    let sizes = try cacheEntries(repo).map {
+    #expect(gate.cache?.stats.evicted ?? 0 > 0)
+    let sizes = try segments(repo).map {
       try #require(try FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int)
     }
     #expect(sizes.reduce(0, +) <= cap)
-    #expect(sizes.count == 40 - evicted)
+    // The newest judgements survive: a second run finds some, judges the rest again.
+    let second = try cachedGate(repo, maxBytes: cap)
+    _ = try second.judge(.revisions(["\(base)..main"]), options: JudgeOptions(replay: .off))
+    let stats = try #require(second.cache?.stats)
+    #expect(stats.hits > 0 && stats.hits < 40)
+    #expect(stats.hits + stats.misses == 40)
   }
 }
