@@ -204,27 +204,35 @@ target="$(git -C "$clone" ls-files | grep -E '\.(c|h|py|js|go|rs|java|sh|md)$' |
 git -C "$clone" add -- "$target"
 echo "  staged: 1 file ($target), $(git -C "$clone" diff --cached --numstat | awk '{print $1}') added lines; $(git -C "$clone" ls-files | wc -l) files tracked"
 
-total_ag=0
-total_bl=0
-ag_code=0
-for _ in $(seq "$RUNS"); do
-  t0=$(now)
-  (cd "$clone" && timeout "$LIMIT" "$BIN" pre-commit) >"$work/pc.out" 2>"$work/pc.err"
-  ag_code=$?
-  t1=$(now)
-  total_ag=$(python3 -c "print($total_ag + $(secs "$t0" "$t1"))")
-  if [ -n "$BL" ]; then
-    t0=$(now)
-    (cd "$clone" && timeout "$LIMIT" "$BL" git . --staged --no-banner --log-level=error --exit-code=0) >/dev/null 2>&1
-    t1=$(now)
-    total_bl=$(python3 -c "print($total_bl + $(secs "$t0" "$t1"))")
-  fi
-done
-mean_ag=$(python3 -c "print(round($total_ag / $RUNS, 3))")
-printf '  %-44s %8ss  (mean of %s runs, exit %s)\n' "agentgate pre-commit" "$mean_ag" "$RUNS" "$ag_code"
-[ "$ag_code" -gt 1 ] && sed 's/^/    /' "$work/pc.err" | head -5
-if [ -n "$BL" ]; then
-  mean_bl=$(python3 -c "print(round($total_bl / $RUNS, 3))")
-  printf '  %-44s %8ss\n' "betterleaks git --staged" "$mean_bl"
-  echo "  ratio agentgate/betterleaks: $(ratio "$mean_ag" "$mean_bl") (goal <= 0.33)"
-fi
+# Alternating runs, so both tools see the same machine load; wall time and CPU time (user + sys).
+python3 - "$RUNS" "$LIMIT" "$clone" "$BIN" "$BL" <<'PY'
+import os, resource, subprocess, sys, time
+runs, limit, clone, ag, bl = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+def run(argv):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run(argv, cwd=clone, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=limit)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, p.returncode, p.stderr.decode(errors="replace")
+tools = [("agentgate pre-commit", [ag, "pre-commit"])]
+if bl:
+    tools.append(("betterleaks git --staged", [bl, "git", ".", "--staged", "--no-banner", "--log-level=error", "--exit-code=0"]))
+results = {name: [] for name, _ in tools}
+for _ in range(runs):
+    for name, argv in tools:
+        results[name].append(run(argv))
+means = {}
+for name, _ in tools:
+    rs = results[name]
+    wall = sum(r[0] for r in rs) / len(rs)
+    cpu = sum(r[1] for r in rs) / len(rs)
+    means[name] = (wall, cpu)
+    print(f"  {name:<44} {wall:8.3f}s wall {cpu:8.3f}s CPU  (mean of {runs} runs, exit {rs[-1][2]})")
+    if rs[-1][2] > 1:
+        print("    " + rs[-1][3].strip().splitlines()[0] if rs[-1][3].strip() else "    (no message)")
+if bl:
+    (aw, ac), (bw, bc) = means[tools[0][0]], means[tools[1][0]]
+    print(f"  ratio agentgate/betterleaks: {aw / bw:.2f} wall, {ac / bc:.2f} CPU (goal <= 0.33)")
+PY
