@@ -124,22 +124,16 @@ public final class VerdictCache: Sendable {
     var corrupt = 0
     let keys = Dictionary(uniqueKeysWithValues: wanted.map { ($0.key, Self.noteDigest($0.value)) })
     for name in segments().reversed() where found.count < keys.count {
-      guard
-        let data = try? Data(contentsOf: URL(fileURLWithPath: "\(contextDirectory)/\(name)"), options: .alwaysMapped)
-      else { continue }
-      guard let (index, body) = Self.parseIndex(data) else {
+      // Only the header and the index are read, then the entries asked for.
+      guard let file = SegmentFile(path: "\(contextDirectory)/\(name)") else { continue }
+      guard let index = file.index() else {
         corrupt += 1
         continue
       }
       for line in index {
         guard let note = keys[line.commit], found[line.commit] == nil, line.note == note else { continue }
-        guard line.offset >= 0, line.length > 0, line.offset + line.length <= body.count else {
-          corrupt += 1
-          continue
-        }
-        let bytes = body[(body.startIndex + line.offset)..<(body.startIndex + line.offset + line.length)]
-        guard SHA256.hex(bytes) == line.checksum,
-          let entry = try? JSONDecoder().decode(Entry.self, from: Data(bytes)),
+        guard let bytes = file.entry(offset: line.offset, length: line.length), SHA256.hex(bytes) == line.checksum,
+          let entry = try? JSONDecoder().decode(Entry.self, from: bytes),
           entry.commit == line.commit, entry.context == context, entry.note == note,
           entry.judgement.commit.id == line.commit
         else {
@@ -157,7 +151,7 @@ public final class VerdictCache: Sendable {
     return found
   }
 
-  private struct IndexLine {
+  struct IndexLine {
     var commit: String
     var note: String
     var offset: Int
@@ -165,24 +159,72 @@ public final class VerdictCache: Sendable {
     var checksum: String
   }
 
-  /// Header `SCHEMA INDEX-BYTES INDEX-SHA256`, then index lines `COMMIT NOTE OFFSET LENGTH SHA256`,
-  /// then the entries. Nil when the header or the index is damaged.
-  private static func parseIndex(_ data: Data) -> ([IndexLine], Data.SubSequence)? {
-    guard let newline = data.firstIndex(of: 0x0A) else { return nil }
-    let header = String(decoding: data[data.startIndex..<newline], as: UTF8.self).split(separator: " ")
-    guard header.count == 3, header[0] == schema, let indexBytes = Int(header[1]), indexBytes >= 0,
-      newline + 1 + indexBytes <= data.endIndex
-    else { return nil }
-    let indexData = data[(newline + 1)..<(newline + 1 + indexBytes)]
-    guard SHA256.hex(indexData) == header[2] else { return nil }
-    var lines: [IndexLine] = []
-    for raw in String(decoding: indexData, as: UTF8.self).split(separator: "\n") {
-      let f = raw.split(separator: " ")
-      guard f.count == 5, let offset = Int(f[2]), let length = Int(f[3]) else { return nil }
-      lines.append(
-        IndexLine(commit: String(f[0]), note: String(f[1]), offset: offset, length: length, checksum: String(f[4])))
+  /// A segment open for reading: header `SCHEMA INDEX-BYTES INDEX-SHA256`, then index lines
+  /// `COMMIT NOTE OFFSET LENGTH SHA256`, then the entries. Read with pread, so a damaged or short
+  /// file is a miss, never a crash.
+  final class SegmentFile {
+    let fd: Int32
+    var bodyStart = 0
+
+    init?(path: String) {
+      fd = open(path, O_RDONLY | O_CLOEXEC)
+      if fd < 0 { return nil }
     }
-    return (lines, data[(newline + 1 + indexBytes)...])
+
+    deinit { close(fd) }
+
+    func read(at offset: Int, count: Int) -> Data? {
+      guard offset >= 0, count >= 0, count <= 1 << 30 else { return nil }
+      var data = Data(count: count)
+      var done = 0
+      let ok = data.withUnsafeMutableBytes { raw -> Bool in
+        while done < count {
+          let n = pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done))
+          if n < 0 && errno == EINTR { continue }
+          guard n > 0 else { return false }
+          done += n
+        }
+        return true
+      }
+      return ok ? data : nil
+    }
+
+    /// The index, nil when the header or the index is damaged.
+    func index() -> [IndexLine]? {
+      var head = Data()
+      var newline: Int?
+      while newline == nil && head.count < 512 {
+        guard let more = read(at: head.count, count: 128) ?? partial(at: head.count), !more.isEmpty else { return nil }
+        head.append(more)
+        newline = head.firstIndex(of: 0x0A)
+      }
+      guard let newline else { return nil }
+      let header = String(decoding: head[..<newline], as: UTF8.self).split(separator: " ")
+      guard header.count == 3, header[0] == VerdictCache.schema, let size = Int(header[1]), size >= 0,
+        let indexData = read(at: newline + 1, count: size), SHA256.hex(indexData) == header[2]
+      else { return nil }
+      bodyStart = newline + 1 + size
+      var lines: [IndexLine] = []
+      for raw in String(decoding: indexData, as: UTF8.self).split(separator: "\n") {
+        let f = raw.split(separator: " ")
+        guard f.count == 5, let offset = Int(f[2]), let length = Int(f[3]) else { return nil }
+        lines.append(
+          IndexLine(commit: String(f[0]), note: String(f[1]), offset: offset, length: length, checksum: String(f[4])))
+      }
+      return lines
+    }
+
+    /// What is left of a file shorter than a full read.
+    private func partial(at offset: Int) -> Data? {
+      var buffer = [UInt8](repeating: 0, count: 128)
+      let n = pread(fd, &buffer, buffer.count, off_t(offset))
+      return n > 0 ? Data(buffer[0..<n]) : nil
+    }
+
+    func entry(offset: Int, length: Int) -> Data? {
+      guard offset >= 0, length > 0 else { return nil }
+      return read(at: bodyStart + offset, count: length)
+    }
   }
 
   /// Segment file names of this context, oldest first (names start with a zero-padded time).
