@@ -14,6 +14,7 @@
 #   BENCH_REPO=/path/to/repo     repository for the pre-commit latency (cloned into a temp dir)
 #   BENCH_PUSH_COMMITS=1000      commits in the pushed branch
 #   BENCH_PRECOMMIT_RUNS=10      runs averaged for pre-commit
+#   BENCH_PUSH=0                 skip the push measurements (pre-commit only)
 #   BENCH_TIMEOUT=600            seconds allowed per command
 set -uo pipefail
 
@@ -112,6 +113,7 @@ for c in range(n):
 PY
 git -C "$client" checkout -q main
 
+if [ "${BENCH_PUSH:-1}" != 0 ]; then
 server="$work/server.git"
 floor="$work/floor.git"
 git init -q --bare "$server"
@@ -169,6 +171,8 @@ for pidfile in "$work"/state/agentgate/jobs/*/pid; do
   kill "$pid" 2>/dev/null
 done
 echo
+
+fi
 
 # --- 2. pre-commit latency ----------------------------------------------------------------------
 repo="${BENCH_REPO:-}"
