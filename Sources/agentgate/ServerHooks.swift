@@ -104,15 +104,26 @@ struct PostReceiveCommand: AsyncParsableCommand {
     if let runJob { try runBackgroundJob(runJob) }
     let input = try readHookInput("post-receive", shape: "OLD NEW REF")
     let updates = try RefUpdates.parse(input)
-    let context = try GateContext(entryPoint: .postReceive, repositoryPath: hook.repo, policy: hook.policy)
-    guard context.gate.replayTiming(JudgeOptions(replay: hook.replayRequest)) == .async,
-      updates.contains(where: { !$0.isDeletion })
-    else { throw JudgedExit(code: 0) }
-    let root =
-      context.machine.asyncJobDir.isEmpty
-      ? "\(context.repository.gitDirectory)/agentgate/jobs" : context.machine.asyncJobDir
+    // Only the policy is needed to start the job (the push is in already): no rules are loaded
+    // here, so the hook adds little to the push; the job builds the whole gate.
+    let env = Environment()
+    let (machine, _) = try MachineConfig.load(
+      environment: env.values, flags: MachineConfig.Overrides(configFile: hook.policy.configFile))
+    let repository = try Repository(path: hook.repo, environment: env.values)
+    let resolved = try PolicyResolver(reader: RepositoryRefReader(repository), machine: machine).resolve(
+      entryPoint: .postReceive, policyFile: hook.policy.policyFile, policyRef: hook.policy.policyRef,
+      ciEnvironment: env.values)
+    for warning in resolved.warnings { Terminal.warn(warning) }
+    let timing: ReplayTiming =
+      switch hook.replayRequest {
+      case .on: .sync
+      case .off: .off
+      case .policy: resolved.replayTiming
+      }
+    guard timing == .async, updates.contains(where: { !$0.isDeletion }) else { throw JudgedExit(code: 0) }
+    let root = machine.asyncJobDir.isEmpty ? "\(repository.gitDirectory)/agentgate/jobs" : machine.asyncJobDir
     let job = try JobFolder.create(root: root, input: input)
-    var args = ["post-receive", "--run-job", job.path, "--repo", context.repository.gitDirectory]
+    var args = ["post-receive", "--run-job", job.path, "--repo", repository.gitDirectory]
     args += forwardedFlags()
     let pid = try spawnDetached(arguments: args, log: job.logPath)
     try job.writePID(pid)
