@@ -9,9 +9,9 @@
 //   running binary's identity). A different policy or rule set lives in another folder and never
 //   matches.
 // - Content-addressed, so caching a commit's judgement is sound whether or not its push is accepted.
-//   Only complete judgements are stored: never one with unreadable content, never a commit at a
-//   shallow boundary (its diff would change once the clone is deepened), never "could not decide"
-//   (judging throws then, and nothing is stored).
+//   Only complete judgements are stored: never one with unreadable content or a pattern that gave
+//   up at its match limit, never a commit at a shallow boundary (its diff would change once the
+//   clone is deepened), never "could not decide" (judging throws then, and nothing is stored).
 // - A run's new entries go into one segment file (a file per entry cost a second of file-system
 //   time on a 1,000-commit push), written to a temp file and renamed into place. The segment's
 //   header carries a SHA-256 of its index; each index line names a commit, its note digest, where
@@ -66,7 +66,8 @@ public struct CachedJudgement: Sendable, Codable, Equatable {
     self.bytesScanned = bytesScanned
   }
 
-  /// False for judgements that must be made again next time: content that could not be read.
+  /// False for judgements that must be made again next time: content that could not be read, or a
+  /// pattern that gave up at its match limit.
   public var isComplete: Bool {
     !findings.contains { $0.rule == EngineRuleID.skipped(.unreadable) || $0.rule == EngineRuleID.regexLimit }
   }
