@@ -198,4 +198,30 @@ private let agentTrailer = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
     #expect(fresh.status == 0, "\(fresh.stderr)")
     #expect(fresh.stderr.contains("verdict cache: 0 hits, 0 misses, 0 stored"), "\(fresh.stderr)")
   }
+  @Test(arguments: [
+    ("pre-receive", "not a ref update\n"), ("post-receive", "1234 refs/heads/main\n"),
+    ("pre-push", "refs/heads/main abc refs/heads/main def\n"),
+    ("pre-receive", "\(String(repeating: "0", count: 40)) \(String(repeating: "a", count: 40)) not-a-ref\n"),
+  ])
+  func garbageOnStdinIsExitTwoWithTheLineNamed(hook: String, input: String) throws {
+    let repo = try GitRepo()
+    try repo.commit("init", files: ["README.md": "hello\n"])
+    let r = try runProcess(
+      [agentgateBinary(), hook, "--repo", repo.path], stdin: Data(input.utf8), timeout: 30)
+    #expect(r.status == 2, "\(r.stderr)")
+    #expect(r.stderr.hasPrefix("agentgate: "))
+    #expect(r.stderr.contains("line 1"), "\(r.stderr)")
+  }
+
+  @Test func prePushOfAnUnknownCommitCannotDecide() throws {
+    let repo = try GitRepo()
+    try repo.commit("init", files: ["README.md": "hello\n"])
+    let unknown = String(repeating: "1", count: 40)
+    let zeros = String(repeating: "0", count: 40)
+    let r = try runProcess(
+      [agentgateBinary(), "pre-push", "origin", "/nowhere", "--repo", repo.path],
+      stdin: Data("refs/heads/main \(unknown) refs/heads/main \(zeros)\n".utf8), timeout: 30)
+    #expect(r.status == 2, "\(r.stderr)")
+    #expect(r.stderr.contains(unknown), "\(r.stderr)")
+  }
 }
