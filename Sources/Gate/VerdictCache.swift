@@ -370,13 +370,21 @@ extension RuleSet {
         [
           r.id, r.category.rawValue, r.severity.rawValue, r.keywords.joined(separator: "\u{1}"), r.pattern,
           "\(r.secretGroup)", r.entropy.map { "\($0)" } ?? "-", r.paths.joined(separator: "\u{1}"),
-          "\(r.allowlist)", "\(r.extraAllowlists)", r.side.rawValue, r.message,
+          ([r.allowlist] + r.extraAllowlists).map(fingerprint).joined(separator: "\u{2}"), r.side.rawValue, r.message,
         ].joined(separator: "\u{0}") + "\n")
     }
     for r in changeRules { h.update("change \(r.id) \(r.severity.rawValue)\n") }
     for m in agentRulesMetadata { h.update("agent \(m.id) \(m.description)\n") }
     h.update("baseline \(baseline.map { SHA256.hex($0) } ?? "-")\n")
     return hexString(h.finalize())
+  }
+
+  /// An allowlist's content, for the rules version (no reflection: it runs on every hook).
+  static func fingerprint(_ a: RuleAllowlist) -> String {
+    [
+      a.regexes.joined(separator: "\u{1}"), a.stopwords.joined(separator: "\u{1}"), a.paths.joined(separator: "\u{1}"),
+      a.regexTarget.rawValue, a.requiresAll ? "all" : "any",
+    ].joined(separator: "\u{3}")
   }
 
   /// The running executable's size and modification time.
