@@ -121,38 +121,59 @@ public final class VerdictCache: Sendable {
   /// The cached judgements of these commits (id to note), newest segment first. What is absent or
   /// bad is a miss; a bad entry or segment is counted as corrupt and never trusted.
   public func lookup(_ wanted: [String: String?]) -> [String: CachedJudgement] {
-    var found: [String: CachedJudgement] = [:]
     var corrupt = 0
     let keys = Dictionary(uniqueKeysWithValues: wanted.map { ($0.key, Self.noteDigest($0.value)) })
-    for name in segments().reversed() where found.count < keys.count {
-      // Only the header and the index are read, then the entries asked for.
+    // First the indexes, newest segment first, until every commit has a candidate entry (only the
+    // header and index of each segment are read) ...
+    var candidates: [String: [(file: SegmentFile, line: IndexLine)]] = [:]
+    for name in segments().reversed() where candidates.count < keys.count {
       guard let file = SegmentFile(path: "\(contextDirectory)/\(name)") else { continue }
       guard let index = file.index() else {
         corrupt += 1
         continue
       }
-      for line in index {
-        guard let note = keys[line.commit], found[line.commit] == nil, line.note == note else { continue }
-        guard let bytes = file.entry(offset: line.offset, length: line.length), SHA256.hex(bytes) == line.checksum,
-          let entry = try? JSONDecoder().decode(Entry.self, from: bytes),
-          entry.commit == line.commit, entry.context == context, entry.note == note,
-          entry.judgement.commit.id == line.commit
-        else {
-          corrupt += 1
-          continue
-        }
-        found[line.commit] = entry.judgement
+      for line in index where keys[line.commit] == line.note {
+        candidates[line.commit, default: []].append((file, line))
       }
     }
+    // ... then the entries, checked and decoded on every core; the first sound one wins.
+    let commits = Array(candidates.keys)
+    let sources = candidates
+    let results = Mutex<(found: [String: CachedJudgement], corrupt: Int)>(([:], corrupt))
+    let context = context
+    DispatchQueue.concurrentPerform(iterations: min(commits.count, 64)) { worker in
+      for k in stride(from: worker, to: commits.count, by: min(commits.count, 64)) {
+        let commit = commits[k]
+        var bad = 0
+        var judgement: CachedJudgement?
+        for (file, line) in sources[commit] ?? [] {
+          guard let bytes = file.entry(offset: line.offset, length: line.length), SHA256.hex(bytes) == line.checksum,
+            let entry = try? JSONDecoder().decode(Entry.self, from: bytes),
+            entry.commit == commit, entry.context == context, entry.note == line.note,
+            entry.judgement.commit.id == commit
+          else {
+            bad += 1
+            continue
+          }
+          judgement = entry.judgement
+          break
+        }
+        results.withLock {
+          $0.corrupt += bad
+          if let judgement { $0.found[commit] = judgement }
+        }
+      }
+    }
+    let (found, totalCorrupt) = results.withLock { ($0.found, $0.corrupt) }
     counters.withLock {
       $0.hits += found.count
       $0.misses += wanted.count - found.count
-      $0.corrupt += corrupt
+      $0.corrupt += totalCorrupt
     }
     return found
   }
 
-  struct IndexLine {
+  struct IndexLine: Sendable {
     var commit: String
     var note: String
     var offset: Int
@@ -163,9 +184,10 @@ public final class VerdictCache: Sendable {
   /// A segment open for reading: header `SCHEMA INDEX-BYTES INDEX-SHA256`, then index lines
   /// `COMMIT NOTE OFFSET LENGTH SHA256`, then the entries. Read with pread, so a damaged or short
   /// file is a miss, never a crash.
-  final class SegmentFile {
+  /// Shared by the decoding threads once `index()` has run (pread needs no lock).
+  final class SegmentFile: @unchecked Sendable {
     let fd: Int32
-    var bodyStart = 0
+    private(set) var bodyStart = 0
 
     init?(path: String) {
       fd = open(path, O_RDONLY | O_CLOEXEC)
