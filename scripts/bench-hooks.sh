@@ -4,8 +4,8 @@
 #      `git push` of a new branch with 1,000 commits (small realistic diffs made with git
 #      fast-import, some by an agent), judged with scans only (replay async, the default). The
 #      push's wall time is compared with the 5 s GitHub Enterprise gives pre-receive hooks, and with
-#      the same push to a repository without hooks (git's own cost). A second push of the same
-#      commits to another branch shows the verdict cache.
+#      the same push to a repository without hooks (git's own cost). The branch deleted and pushed
+#      again shows the verdict cache (pre-receive finds every judgement in the git dir).
 #   2. pre-commit latency: one staged change in a real repository (BENCH_REPO, cloned; else a
 #      generated one): `agentgate pre-commit` (what the installed hook runs) against
 #      `betterleaks git --staged`, mean of N runs, as a ratio (goal: 1/3 or less).
