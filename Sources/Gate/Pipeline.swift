@@ -2,7 +2,9 @@
 // it adds, replay it in the sandbox when the policy asks, and decide by the trusted policy.
 //
 // Commits stream through `Repository.forEachChange`; per commit only the record, its attribution and
-// its findings are kept, so memory stays bounded on long ranges.
+// its findings are kept, so memory stays bounded on long ranges. For the push gate and CI, each
+// commit's judgement is kept in the git dir (`VerdictCache`): commits judged before under the same
+// policy and rules are not read or scanned again; replay and the decision are always made afresh.
 
 import Attribution
 import Foundation
