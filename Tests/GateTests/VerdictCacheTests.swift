@@ -245,4 +245,19 @@ private func parts(_ v: Verdict) -> [String] {
     #expect(stats.hits > 0 && stats.hits < 40)
     #expect(stats.hits + stats.misses == 40)
   }
+  @Test(arguments: EntryPoint.allCases)
+  func theCacheIsOnForThePushGateAndCIOnly(entryPoint: EntryPoint) throws {
+    let repo = try GitRepo()
+    try repo.commit("init", files: ["README.md": "hello\n"])
+    let repository = try Repository(path: repo.path, environment: [:])
+    let resolver = PolicyResolver(reader: RepositoryRefReader(repository), machine: MachineConfig())
+    let resolved = try resolver.resolve(entryPoint: entryPoint)
+    let gate = try Gate.make(repository: repository, resolved: resolved, resolver: resolver)
+    #expect((gate.cache != nil) == Gate.cachedEntryPoints.contains(entryPoint))
+    #expect(Gate.cachedEntryPoints == [.preReceive, .postReceive, .prePush, .ci])
+    if let cache = gate.cache {
+      #expect(cache.directory.hasPrefix(repository.gitDirectory))
+      #expect(cache.directory.hasSuffix("agentgate/cache"))
+    }
+  }
 }
