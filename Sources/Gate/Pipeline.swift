@@ -2,7 +2,9 @@
 // it adds, replay it in the sandbox when the policy asks, and decide by the trusted policy.
 //
 // Commits stream through `Repository.forEachChange`; per commit only the record, its attribution and
-// its findings are kept, so memory stays bounded on long ranges.
+// its findings are kept, so memory stays bounded on long ranges. For the push gate and CI, each
+// commit's judgement is kept in the git dir (`VerdictCache`): commits judged before under the same
+// policy and rules are not read or scanned again; replay and the decision are always made afresh.
 
 import Attribution
 import Foundation
@@ -75,14 +77,17 @@ public struct JudgeOptions: Sendable {
   public var deadline: Double?
   /// The range as the user gave it, for reports.
   public var rangeLabel: String?
+  /// Use the gate's verdict cache when it has one.
+  public var useCache: Bool = true
   public var progress: (@Sendable (JudgeProgress) -> Void)?
 
   public init(
     replay: ReplayRequest = .policy, buildCommands: [String] = [], testCommands: [String] = [],
     shard: Shard? = nil, parallelism: Int = ScanOptions.defaultParallelism, environment: [String: String] = [:],
     processChain: [String] = [], message: String? = nil, deadline: Double? = nil, rangeLabel: String? = nil,
-    progress: (@Sendable (JudgeProgress) -> Void)? = nil
+    useCache: Bool = true, progress: (@Sendable (JudgeProgress) -> Void)? = nil
   ) {
+    self.useCache = useCache
     self.replay = replay
     self.buildCommands = buildCommands
     self.testCommands = testCommands
@@ -109,10 +114,14 @@ public final class Gate: Sendable {
   /// The git-ai notes ref, read when it exists.
   public let notesRef = "refs/notes/ai"
 
+  /// Judgements of earlier runs (nil: every commit is judged afresh).
+  public let cache: VerdictCache?
+
   public init(
     repository: Repository, resolved: ResolvedPolicy, scanner: Scanning.Scanner, detector: AttributionDetector,
-    sandbox: SandboxPolicy
+    sandbox: SandboxPolicy, cache: VerdictCache? = nil
   ) {
+    self.cache = cache
     self.repository = repository
     self.resolved = resolved
     self.scanner = scanner
@@ -122,11 +131,16 @@ public final class Gate: Sendable {
     self.diffOptions = DiffOptions(maxBlobSize: resolved.policy.scanning.maxBlobSize)
   }
 
+  /// The entry points whose judgements are cached by default: the push gate and CI judge the same
+  /// commits again (pre-receive, then post-receive's job; every CI run of a branch).
+  public static let cachedEntryPoints: Set<EntryPoint> = [.preReceive, .postReceive, .prePush, .ci]
+
   /// Builds every part from the resolved policy: rules (plus extra rule files), baseline from the
-  /// trusted place, attribution settings, sandbox policy.
+  /// trusted place, attribution settings, sandbox policy, and the verdict cache in the git dir
+  /// (`cache` nil: on for `cachedEntryPoints`; never without redaction).
   public static func make(
     repository: Repository, resolved: ResolvedPolicy, resolver: PolicyResolver, extraRules: [String] = [],
-    redact: Bool = true
+    redact: Bool = true, cache: Bool? = nil, cacheMaxBytes: Int = VerdictCache.defaultMaxBytes
   ) throws -> Gate {
     let policy = resolved.policy
     let settings = AttributionSettings(policy.agents)
@@ -136,11 +150,13 @@ public final class Gate: Sendable {
       throw GateError.invalid("the policy's [agents] settings are invalid: \(error.description)")
     }
     var baseline: Baseline?
+    var baselineBytes: [UInt8]?
     if let path = policy.scanning.baseline {
       guard let bytes = try resolver.readTrusted(path: path, for: resolved) else {
         throw GateError.unreadable(
           path: path, what: "baseline", reason: "the policy names it, but it is not at \(resolved.identity.label)")
       }
+      baselineBytes = bytes
       do {
         baseline = try Baseline.load(json: String(decoding: bytes, as: UTF8.self))
       } catch {
@@ -156,9 +172,18 @@ public final class Gate: Sendable {
     } catch {
       throw GateError.invalid("the rules could not be loaded: \(error)")
     }
+    var verdictCache: VerdictCache?
+    // Unredacted findings are never cached: the secrets would land on disk.
+    if redact, cache ?? cachedEntryPoints.contains(resolved.entryPoint) {
+      verdictCache = VerdictCache(
+        directory: VerdictCache.directory(gitDirectory: repository.gitDirectory),
+        policyDigest: SHA256.hex(policy.tomlText),
+        rulesVersion: RuleSet.version(lineRules: rules, baseline: baselineBytes, redact: redact),
+        maxBytes: cacheMaxBytes)
+    }
     return Gate(
       repository: repository, resolved: resolved, scanner: scanner, detector: AttributionDetector(settings: settings),
-      sandbox: SandboxPolicy(machine: resolved.machine, limits: resolved.limits))
+      sandbox: SandboxPolicy(machine: resolved.machine, limits: resolved.limits), cache: verdictCache)
   }
 
   /// Attribution, findings and the commit record of one change, before replay and decision.
@@ -235,45 +260,108 @@ public final class Gate: Sendable {
     return Judged(commit: commit, attribution: attribution, findings: result.findings, suppressed: result.suppressed)
   }
 
+  /// Attribution and findings of every commit in `ids`: from the verdict cache when it holds them,
+  /// else read and judged on `options.parallelism` threads (and stored for the next run).
   private func judgeCommits(
     _ ids: [String], selection: CommitSelection, options: JudgeOptions, start: Date
   ) throws -> [String: Judged] {
-    let wanted = options.shard == nil ? nil : Set(ids)
-    let results = Mutex<[String: Judged]>([:])
-    let counters = Mutex<(commits: Int, bytes: Int, findings: Int, lastReport: Double)>((0, 0, 0, 0))
     let hasNotes = (try? repository.resolveCommit(notesRef)) != nil
     let total = ids.count
     let deadline = options.deadline
-    try repository.forEachChange(selection, options: diffOptions, parallelism: options.parallelism) { change in
+    let cache = options.useCache ? self.cache : nil
+    let collector = JudgeCollector(total: total, start: start, progress: options.progress)
+
+    // Cached judgements first; what remains is read and judged.
+    var pending = ids
+    var notes: [String: String] = [:]
+    if let cache, !ids.isEmpty {
+      if hasNotes {
+        for id in ids { notes[id] = repository.note(ref: notesRef, commit: id) }
+      }
+      var wanted: [String: String?] = [:]
+      for id in ids { wanted.updateValue(notes[id], forKey: id) }
+      let hits = cache.lookup(wanted)
+      var judgedHits: [String: Judged] = [:]
+      for (id, hit) in hits {
+        judgedHits[id] = Judged(
+          commit: hit.commit, attribution: hit.attribution, findings: hit.findings, suppressed: hit.suppressed)
+        collector.counted(hit.bytesScanned, hit.findings.count)
+      }
+      collector.results.withLock { $0 = judgedHits }
+      pending = ids.filter { hits[$0] == nil }
+    }
+    if pending.isEmpty { return collector.results.withLock { $0 } }
+
+    let shallow = cache != nil && repository.isShallow
+    let knownNotes = notes
+    let judge: @Sendable (CommitChange) throws -> Void = { change in
       guard let id = change.commit.id else { return }
-      if let wanted, !wanted.contains(id) { return }
       let elapsed = Date().timeIntervalSince(start)
       if let deadline, elapsed > deadline {
-        throw GateError.deadline(seconds: deadline, judged: counters.withLock { $0.commits }, total: total)
+        throw GateError.deadline(seconds: deadline, judged: collector.judged, total: total)
       }
-      let note = hasNotes ? repository.note(ref: notesRef, commit: id) : nil
-      let attribution = detector.attribute(change.commit, note: note)
-      let result = scanner.scan(
-        change, isAgent: decider.judgedAsAgent(attribution, authorEmail: change.commit.author.email))
-      results.withLock {
+      let note = cache != nil ? knownNotes[id] : hasNotes ? self.repository.note(ref: self.notesRef, commit: id) : nil
+      let attribution = self.detector.attribute(change.commit, note: note)
+      let result = self.scanner.scan(
+        change, isAgent: self.decider.judgedAsAgent(attribution, authorEmail: change.commit.author.email))
+      collector.results.withLock {
         $0[id] = Judged(
           commit: change.commit, attribution: attribution, findings: result.findings, suppressed: result.suppressed)
       }
-      if let progress = options.progress {
-        let snapshot: JudgeProgress? = counters.withLock { c in
-          c.commits += 1
-          c.bytes += result.bytesScanned
-          c.findings += result.findings.count
-          guard elapsed - c.lastReport >= 0.2 || c.commits == total else { return nil }
-          c.lastReport = elapsed
-          return JudgeProgress(commits: c.commits, total: total, bytes: c.bytes, findings: c.findings, seconds: elapsed)
+      if let cache, !shallow || self.parentsPresent(change.commit) {
+        cache.store(
+          CachedJudgement(
+            commit: change.commit, attribution: attribution, findings: result.findings,
+            suppressed: result.suppressed, bytesScanned: result.bytesScanned), note: note)
+      }
+      collector.counted(result.bytesScanned, result.findings.count)
+    }
+
+    if pending.count == ids.count {
+      let wanted = options.shard == nil ? nil : Set(ids)
+      try repository.forEachChange(selection, options: diffOptions, parallelism: options.parallelism) { change in
+        if let wanted, let id = change.commit.id, !wanted.contains(id) { return }
+        try judge(change)
+      }
+    } else {
+      try forEachChange(of: pending, options: options, judge)
+    }
+    cache?.flush()
+    return collector.results.withLock { $0 }
+  }
+
+  /// Reads and judges exactly these commits (the ones the cache did not hold) on several threads,
+  /// each with its own handle on the repository (opened with the same quarantine environment).
+  private func forEachChange(
+    of ids: [String], options: JudgeOptions, _ body: @Sendable (CommitChange) throws -> Void
+  ) throws {
+    let workers = max(1, min(options.parallelism, ids.count))
+    let next = Mutex(0)
+    let failure = Mutex<(any Error)?>(nil)
+    let gitDirectory = repository.gitDirectory
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      do {
+        let repo =
+          worker == 0 ? repository : try Repository(path: gitDirectory, environment: options.environment)
+        while failure.withLock({ $0 == nil }) {
+          let k = next.withLock { n -> Int in
+            defer { n += 1 }
+            return n
+          }
+          if k >= ids.count { break }
+          let record = try repo.commit(ids[k])
+          try body(CommitChange(commit: record, files: try repo.changes(of: record, options: diffOptions)))
         }
-        if let snapshot { progress(snapshot) }
-      } else {
-        counters.withLock { $0.commits += 1 }
+      } catch {
+        failure.withLock { if $0 == nil { $0 = error } }
       }
     }
-    return results.withLock { $0 }
+    if let error = failure.withLock({ $0 }) { throw error }
+  }
+
+  /// In a shallow clone: true when every parent of `commit` is present (its diff is the real one).
+  private func parentsPresent(_ commit: CommitRecord) -> Bool {
+    commit.parents.allSatisfy { (try? repository.resolveCommit($0)) != nil }
   }
 
   // MARK: Replay
@@ -376,5 +464,41 @@ public final class Gate: Sendable {
         + replay.test.map { ReplayCommand(kind: .test, command: $0, origin: "policy") }
     }
     return ReplayRunner.detectCommands(in: dir)
+  }
+}
+
+/// What parallel judging collects: the judgements by commit id and the progress counters.
+final class JudgeCollector: Sendable {
+  let results = Mutex<[String: Gate.Judged]>([:])
+  private let counters = Mutex<(commits: Int, bytes: Int, findings: Int, lastReport: Double)>((0, 0, 0, 0))
+  let total: Int
+  let start: Date
+  let progress: (@Sendable (JudgeProgress) -> Void)?
+
+  init(total: Int, start: Date, progress: (@Sendable (JudgeProgress) -> Void)?) {
+    self.total = total
+    self.start = start
+    self.progress = progress
+  }
+
+  var judged: Int { counters.withLock { $0.commits } }
+
+  /// One more commit judged (or taken from the cache); reports progress at most five times a second.
+  func counted(_ bytes: Int, _ findings: Int) {
+    guard let progress else {
+      counters.withLock { $0.commits += 1 }
+      return
+    }
+    let elapsed = Date().timeIntervalSince(start)
+    let total = total
+    let snapshot: JudgeProgress? = counters.withLock { c in
+      c.commits += 1
+      c.bytes += bytes
+      c.findings += findings
+      guard elapsed - c.lastReport >= 0.2 || c.commits == total else { return nil }
+      c.lastReport = elapsed
+      return JudgeProgress(commits: c.commits, total: total, bytes: c.bytes, findings: c.findings, seconds: elapsed)
+    }
+    if let snapshot { progress(snapshot) }
   }
 }

@@ -3,6 +3,7 @@
 
 import Foundation
 import GateCore
+import Reporting
 
 /// Push options (`git push -o KEY=VALUE`) as git hands them to pre-receive.
 public enum PushOptions {
@@ -59,23 +60,34 @@ public struct AuditLog: Sendable {
   public func append(
     event: String, verdict: Verdict, refs: [String], pusher: String?, override: OverrideDecision, time: Date = Date()
   ) throws {
-    var fields: [String: Any] = [
-      "time": ISO8601DateFormatter().string(from: time), "event": event, "decision": verdict.decision.rawValue,
-      "summary": verdict.summary, "refs": refs, "policy": verdict.policy.label, "policy_hash": verdict.policy.hash,
-      "commits": verdict.commits.map { c -> [String: Any] in
-        [
-          "commit": c.commit.id ?? NSNull(), "agent": c.attribution.agent ?? NSNull(),
-          "decision": c.decision.rawValue, "findings": c.findings.map { "\($0.rule)@\($0.path)" },
-        ]
-      },
+    // Keys in sorted order, one line; built directly (JSONSerialization took a third of a second
+    // on a 1,000-commit push).
+    func string(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+    let commits: [JSONValue] = verdict.commits.map { c in
+      .object([
+        ("agent", string(c.attribution.agent)), ("commit", string(c.commit.id)),
+        ("decision", .string(c.decision.rawValue)),
+        ("findings", .array(c.findings.map { .string("\($0.rule)@\($0.path)") })),
+      ])
+    }
+    var fields: [(String, JSONValue)] = [
+      ("commits", .array(commits)), ("decision", .string(verdict.decision.rawValue)), ("event", .string(event)),
     ]
-    fields["pusher"] = pusher ?? NSNull()
     switch override {
     case .none: break
-    case .honoured(let who, let reason): fields["override"] = ["by": who, "reason": reason, "honoured": true]
-    case .refused(let why): fields["override"] = ["honoured": false, "why": why]
+    case .honoured(let who, let reason):
+      fields.append(
+        ("override", .object([("by", .string(who)), ("honoured", .bool(true)), ("reason", .string(reason))])))
+    case .refused(let why):
+      fields.append(("override", .object([("honoured", .bool(false)), ("why", .string(why))])))
     }
-    let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    fields += [
+      ("policy", .string(verdict.policy.label)), ("policy_hash", .string(verdict.policy.hash)),
+      ("pusher", string(pusher)),
+      ("refs", .array(refs.map { .string($0) })), ("summary", .string(verdict.summary)),
+      ("time", .string(ISO8601DateFormatter().string(from: time))),
+    ]
+    let data = Data(JSONValue.object(fields).serialized().utf8)
     let dir = (path as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)

@@ -28,12 +28,24 @@ struct HookOptions: ParsableArguments {
   @Flag(name: .customLong("quiet"), help: "Print only when blocking or warning.")
   var quiet = false
 
+  @Flag(name: .customLong("no-cache"), help: "Judge every commit afresh, ignoring the verdict cache in the git dir.")
+  var noCache = false
+
+  @Flag(name: .customLong("verbose"), help: "Also say how many commits came from the verdict cache.")
+  var verbose = false
+
   var replayRequest: ReplayRequest { replay == "on" ? .on : replay == "off" ? .off : .policy }
 
   func validate() throws {
     if let replay, !["on", "off"].contains(replay) { throw ValidationError("--replay takes on or off") }
     if let deadline, deadline <= 0 { throw ValidationError("--deadline must be positive") }
   }
+}
+
+/// With `--verbose`: what the verdict cache did (hits, misses, entries stored), on stderr.
+func reportCache(_ gate: Gate, verbose: Bool) {
+  guard verbose, let cache = gate.cache else { return }
+  Terminal.note("verdict cache: \(cache.stats)")
 }
 
 /// Prints a hook's verdict for people on stderr (git shows hook stderr to the user) and exits.
@@ -108,6 +120,9 @@ struct PrePushCommand: AsyncParsableCommand {
     var options = context.judgeOptions(quiet: true, replay: hook.replayRequest, rangeLabel: nil)
     options.deadline = hook.deadline
     options.rangeLabel = rangeLabel(.updates(updates))
-    try finishHook(try context.gate.judge(.updates(updates), options: options), quiet: hook.quiet)
+    options.useCache = !hook.noCache
+    let verdict = try context.gate.judge(.updates(updates), options: options)
+    reportCache(context.gate, verbose: hook.verbose)
+    try finishHook(verdict, quiet: hook.quiet)
   }
 }

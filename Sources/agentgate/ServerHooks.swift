@@ -41,7 +41,9 @@ struct PreReceiveCommand: AsyncParsableCommand {
     var options = context.judgeOptions(
       quiet: true, replay: hook.replayRequest, rangeLabel: rangeLabel(.updates(updates)))
     options.deadline = hook.deadline
+    options.useCache = !hook.noCache
     let verdict = try context.gate.judge(.updates(updates), options: options)
+    reportCache(context.gate, verbose: hook.verbose)
 
     let env = context.environment.values
     let pusher = pusherName(env, variables: context.machine.pusherVariables)
@@ -102,15 +104,26 @@ struct PostReceiveCommand: AsyncParsableCommand {
     if let runJob { try runBackgroundJob(runJob) }
     let input = try readHookInput("post-receive", shape: "OLD NEW REF")
     let updates = try RefUpdates.parse(input)
-    let context = try GateContext(entryPoint: .postReceive, repositoryPath: hook.repo, policy: hook.policy)
-    guard context.gate.replayTiming(JudgeOptions(replay: hook.replayRequest)) == .async,
-      updates.contains(where: { !$0.isDeletion })
-    else { throw JudgedExit(code: 0) }
-    let root =
-      context.machine.asyncJobDir.isEmpty
-      ? "\(context.repository.gitDirectory)/agentgate/jobs" : context.machine.asyncJobDir
+    // Only the policy is needed to start the job (the push is in already): no rules are loaded
+    // here, so the hook adds little to the push; the job builds the whole gate.
+    let env = Environment()
+    let (machine, _) = try MachineConfig.load(
+      environment: env.values, flags: MachineConfig.Overrides(configFile: hook.policy.configFile))
+    let repository = try Repository(path: hook.repo, environment: env.values)
+    let resolved = try PolicyResolver(reader: RepositoryRefReader(repository), machine: machine).resolve(
+      entryPoint: .postReceive, policyFile: hook.policy.policyFile, policyRef: hook.policy.policyRef,
+      ciEnvironment: env.values)
+    for warning in resolved.warnings { Terminal.warn(warning) }
+    let timing: ReplayTiming =
+      switch hook.replayRequest {
+      case .on: .sync
+      case .off: .off
+      case .policy: resolved.replayTiming
+      }
+    guard timing == .async, updates.contains(where: { !$0.isDeletion }) else { throw JudgedExit(code: 0) }
+    let root = machine.asyncJobDir.isEmpty ? "\(repository.gitDirectory)/agentgate/jobs" : machine.asyncJobDir
     let job = try JobFolder.create(root: root, input: input)
-    var args = ["post-receive", "--run-job", job.path, "--repo", context.repository.gitDirectory]
+    var args = ["post-receive", "--run-job", job.path, "--repo", repository.gitDirectory]
     args += forwardedFlags()
     let pid = try spawnDetached(arguments: args, log: job.logPath)
     try job.writePID(pid)
@@ -130,6 +143,7 @@ struct PostReceiveCommand: AsyncParsableCommand {
     if let c = forge.context { a += ["--context", c] }
     if let c = forge.cacert { a += ["--cacert", absolutePath(c)] }
     if forge.each { a.append("--each") }
+    if hook.noCache { a.append("--no-cache") }
     return a
   }
 
@@ -148,6 +162,7 @@ struct PostReceiveCommand: AsyncParsableCommand {
 
     // First the scans with replay pending, so the forge shows a pending status at once.
     var options = JudgeOptions(replay: .policy, environment: context.environment.values, rangeLabel: label)
+    options.useCache = !hook.noCache
     let pending = try context.gate.judge(.updates(updates), options: options)
     if let target {
       _ = postVerdict(
@@ -165,6 +180,7 @@ struct PostReceiveCommand: AsyncParsableCommand {
         verdict, target: target, cacert: forge.cacert, environment: context.environment, machine: context.machine,
         outboxDirectory: outbox)
     }
+    if let cache = context.gate.cache { print("agentgate: verdict cache: \(cache.stats)") }
     print("agentgate: job done: \(verdict.summary)")
     throw JudgedExit(code: verdict.decision.exitCode)
   }

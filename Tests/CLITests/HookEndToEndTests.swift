@@ -114,4 +114,114 @@ private let agentTrailer = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
       timeout: 30)
     #expect(deletion.status == 0, "\(deletion.stderr)")
   }
+  @Test func tagsArePassedWhenTheirCommitsAreAcceptedAndCannotSmuggleASecret() throws {
+    let (server, client) = try server()
+    try client.commit("init", files: ["README.md": "hello\n"])
+    try client.git(["push", "-q", "origin", "main"])
+    let env = ["HOME": client.path]
+    // Tags of commits the server already has: nothing new to judge, the push passes.
+    try client.git(["tag", "-a", "v1", "-m", "release 1"])
+    try client.git(["tag", "light"])
+    let tags = try runProcess(["git", "-C", client.path, "push", "origin", "v1", "light"], env: env)
+    #expect(tags.status == 0, "\(tags.stderr)")
+    #expect(try server.git(["rev-parse", "v1^{commit}"]) == client.git(["rev-parse", "main"]))
+    // A tag of an agent commit that is on no branch is judged like a branch.
+    try client.git(["checkout", "-q", "--detach"])
+    let token = fakeToken(seed: 31)
+    try client.commit("Add key" + agentTrailer, files: ["key.env": "TOKEN=\(token)\n"])
+    try client.git(["tag", "-a", "v2", "-m", "release 2"])
+    let smuggled = try runProcess(["git", "-C", client.path, "push", "origin", "v2"], env: env)
+    #expect(smuggled.status != 0)
+    #expect(smuggled.stderr.contains("push rejected"))
+    #expect(smuggled.stderr.contains("key.env:1"))
+    #expect(!smuggled.stderr.contains(token))
+    let present = try runProcess(["git", "-C", server.path, "rev-parse", "--verify", "-q", "refs/tags/v2"])
+    #expect(present.status != 0)
+    // A tag of a tree (no commit): nothing to judge, and git accepts it.
+    let tree = try client.git(["rev-parse", "HEAD^{tree}"])
+    try client.git(["tag", "-a", "tree-tag", "-m", "a tree", tree])
+    let treeTag = try runProcess(["git", "-C", client.path, "push", "origin", "tree-tag"], env: env)
+    #expect(treeTag.status == 0, "\(treeTag.stderr)")
+  }
+
+  @Test(arguments: ["pre-receive", "post-receive", "pre-push"])
+  func aTerminalOnStdinIsAClearErrorNotAHang(hook: String) throws {
+    let repo = try GitRepo(bare: true)
+    // `script` gives the hook a pseudo-terminal as stdin, as when someone runs it by hand.
+    func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    let command = "\(quote(agentgateBinary())) \(hook) --repo \(quote(repo.path))"
+    let r = try runProcess(["script", "-qec", command, "/dev/null"], timeout: 30)
+    #expect(r.status == 2, "\(r.stdout)")
+    #expect(r.stdout.contains("stdin is a terminal"))
+  }
+
+  @Test func postReceiveReusesTheJudgementsOfPreReceive() throws {
+    let server = try GitRepo(bare: true)
+    let install = try runProcess([agentgateBinary(), "install", "--hook", "pre-receive", "--repo", server.path])
+    #expect(install.status == 0, "\(install.stderr)")
+    try Data("[replay]\ntest = [\"test -f README.md\"]\n".utf8)
+      .write(to: URL(fileURLWithPath: server.path + "/hooks/agentgate.toml"))
+    let client = try GitRepo()
+    try client.git(["remote", "add", "origin", server.path])
+    let base = try client.commit("init", files: ["README.md": "hello\n"])
+    try client.commit("Add notes" + agentTrailer, files: ["NOTES.md": "notes\n"])
+    let head = try client.commit("Add more", files: ["MORE.md": "more\n"])
+    let state = server.dir.file("state")
+    let push = try runProcess(
+      ["git", "-C", client.path, "push", "origin", "main"], env: ["HOME": client.path, "XDG_STATE_HOME": state])
+    #expect(push.status == 0, "\(push.stderr)")
+
+    // The background job judges the same three commits twice (pending, then with the replay):
+    // both times from the entries pre-receive stored.
+    let jobs = state + "/agentgate/jobs"
+    let job = try #require(try FileManager.default.contentsOfDirectory(atPath: jobs).first)
+    let verdictPath = "\(jobs)/\(job)/verdict.json"
+    let deadline = Date().addingTimeInterval(90)
+    while Date() < deadline && !FileManager.default.fileExists(atPath: verdictPath) { usleep(50_000) }
+    if let pid = (try? String(contentsOfFile: "\(jobs)/\(job)/pid", encoding: .utf8)).flatMap({
+      Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }) {
+      kill(pid, SIGKILL)
+    }
+    #expect(FileManager.default.fileExists(atPath: verdictPath), "the job wrote no verdict")
+    let log = try String(contentsOfFile: "\(jobs)/\(job)/log", encoding: .utf8)
+    #expect(log.contains("verdict cache: 6 hits, 0 misses, 0 stored"), "\(log)")
+
+    // By hand with --verbose: two of those commits again, both hits; --no-cache judges afresh.
+    let input = Data("\(base) \(head) refs/heads/main\n".utf8)
+    let again = try runProcess(
+      [agentgateBinary(), "pre-receive", "--repo", server.path, "--verbose"], stdin: input, timeout: 60)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(again.stderr.contains("verdict cache: 2 hits, 0 misses, 0 stored"), "\(again.stderr)")
+    let fresh = try runProcess(
+      [agentgateBinary(), "pre-receive", "--repo", server.path, "--verbose", "--no-cache"], stdin: input, timeout: 60)
+    #expect(fresh.status == 0, "\(fresh.stderr)")
+    #expect(fresh.stderr.contains("verdict cache: 0 hits, 0 misses, 0 stored"), "\(fresh.stderr)")
+  }
+  @Test(arguments: [
+    ("pre-receive", "not a ref update\n"), ("post-receive", "1234 refs/heads/main\n"),
+    ("pre-push", "refs/heads/main abc refs/heads/main def\n"),
+    ("pre-receive", "\(String(repeating: "0", count: 40)) \(String(repeating: "a", count: 40)) not-a-ref\n"),
+  ])
+  func garbageOnStdinIsExitTwoWithTheLineNamed(hook: String, input: String) throws {
+    let repo = try GitRepo()
+    try repo.commit("init", files: ["README.md": "hello\n"])
+    let r = try runProcess(
+      [agentgateBinary(), hook, "--repo", repo.path], stdin: Data(input.utf8), timeout: 30)
+    #expect(r.status == 2, "\(r.stderr)")
+    #expect(r.stderr.hasPrefix("agentgate: "))
+    #expect(r.stderr.contains("line 1"), "\(r.stderr)")
+  }
+
+  @Test func prePushOfAnUnknownCommitCannotDecide() throws {
+    let repo = try GitRepo()
+    try repo.commit("init", files: ["README.md": "hello\n"])
+    let unknown = String(repeating: "1", count: 40)
+    let zeros = String(repeating: "0", count: 40)
+    let r = try runProcess(
+      [agentgateBinary(), "pre-push", "origin", "/nowhere", "--repo", repo.path],
+      stdin: Data("refs/heads/main \(unknown) refs/heads/main \(zeros)\n".utf8), timeout: 30)
+    #expect(r.status == 2, "\(r.stderr)")
+    #expect(r.stderr.contains(unknown), "\(r.stderr)")
+  }
 }
