@@ -30,9 +30,11 @@ demo: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 	./scripts/demo.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/agentgate"
 
+# Benchmarks measure what the .deb ships: a release build with the Swift runtime linked statically.
+BENCH_FLAGS ?= --static-swift-stdlib
 bench: setup
-	$(SWIFT) build -c release $(BUILD_FLAGS)
-	./scripts/bench.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/agentgate"
+	$(SWIFT) build -c release $(BUILD_FLAGS) $(BENCH_FLAGS)
+	./scripts/bench.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) $(BENCH_FLAGS) --show-bin-path)/agentgate"
 
 clean:
 	rm -rf .build
