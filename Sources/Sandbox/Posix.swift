@@ -7,7 +7,7 @@
 #endif
 
 /// An owned file descriptor, closed in deinit.
-final class FileDescriptor {
+final class FileDescriptor: @unchecked Sendable {
   private(set) var raw: Int32
   init(_ raw: Int32) { self.raw = raw }
   deinit { closeNow() }

@@ -29,6 +29,8 @@ public struct SandboxResult: Sendable, Equatable {
   public var outputBytes: Int
   /// Loud remarks (backend none, limits enforced by rlimits only...).
   public var notes: [String]
+  /// The fetch phase: what the proxy decided (empty for runs without network).
+  public var egress: [EgressDecision] = []
 
   public var timedOut: Bool { limitHit == .wallClock }
 
@@ -44,6 +46,19 @@ public struct SandboxResult: Sendable, Equatable {
       kind: kind, command: command, origin: origin, exitStatus: exitStatus, signal: signal,
       durationSeconds: durationSeconds, peakMemoryBytes: peakMemoryBytes, limitHit: limitHit,
       outputTail: outputTail, outputBytes: outputBytes)
+  }
+}
+
+/// The fetch phase's network: the gate's allowlisting proxy, reached through a forwarder inside
+/// the sandbox.
+public struct FetchEgress: Sendable, Equatable {
+  public var policy: EgressPolicy
+  /// A binary that implements `sandbox forward` (the agentgate executable itself).
+  public var forwarder: String
+
+  public init(policy: EgressPolicy, forwarder: String) {
+    self.policy = policy
+    self.forwarder = forwarder
   }
 }
 
@@ -70,7 +85,7 @@ public struct SandboxRunner: Sendable {
   /// fresh quota'd dir, and (with `copyBack`) the result copied back without following links.
   public func run(
     command: [String], workDir: String, timeout: Double? = nil, outputLimit: Int = 64 << 10,
-    copyBack: Bool = false, onOutput: ((UnsafeRawBufferPointer) -> Void)? = nil
+    copyBack: Bool = false, egress: FetchEgress? = nil, onOutput: ((UnsafeRawBufferPointer) -> Void)? = nil
   ) throws(SandboxError) -> SandboxResult {
     guard !command.isEmpty else { throw .invalidRequest("no command given") }
     if copyBack && geteuid() != 0 && policy.backend == .bwrap {
@@ -79,22 +94,28 @@ public struct SandboxRunner: Sendable {
     let work = try QuotaWorkDir.create(policy: policy)
     defer { work.remove() }
     try work.fill(from: workDir)
-    let result = try run(command: command, in: work, timeout: timeout, outputLimit: outputLimit, onOutput: onOutput)
+    let result = try run(
+      command: command, in: work, timeout: timeout, outputLimit: outputLimit, egress: egress, onOutput: onOutput)
     if copyBack { try work.copyBack(to: workDir) }
     return result
   }
 
   /// Runs `command` in a prepared quota'd work dir (the replay path: the caller exported a tree
   /// into `work.path`). Several commands may run in the same work dir one after the other.
+  /// With `egress` (the fetch phase) the command's only network is the gate's allowlisting proxy;
+  /// without it there is no network at all.
   public func run(
     command: [String], in work: QuotaWorkDir, timeout: Double? = nil, outputLimit: Int = 64 << 10,
-    onOutput: ((UnsafeRawBufferPointer) -> Void)? = nil
+    egress: FetchEgress? = nil, onOutput: ((UnsafeRawBufferPointer) -> Void)? = nil
   ) throws(SandboxError) -> SandboxResult {
     guard !command.isEmpty else { throw .invalidRequest("no command given") }
     let wall = min(timeout ?? policy.limits.wallClockSeconds, policy.limits.wallClockSeconds)
+    if egress != nil && policy.backend != .bwrap {
+      throw .invalidRequest("the fetch phase (network through the gate's proxy) needs the bwrap backend")
+    }
     switch policy.backend {
     case .bwrap:
-      return try runBwrap(command, work, wall, outputLimit, onOutput)
+      return try runBwrap(command, work, wall, outputLimit, egress, onOutput)
     case .none:
       return try runUnsandboxed(command, work, wall, outputLimit, onOutput)
     case .container:
@@ -105,7 +126,7 @@ public struct SandboxRunner: Sendable {
   // MARK: - bwrap
 
   private func runBwrap(
-    _ command: [String], _ work: QuotaWorkDir, _ wall: Double, _ outputLimit: Int,
+    _ command: [String], _ work: QuotaWorkDir, _ wall: Double, _ outputLimit: Int, _ egress: FetchEgress?,
     _ onOutput: ((UnsafeRawBufferPointer) -> Void)?
   ) throws(SandboxError) -> SandboxResult {
     let bwrap = try bwrapExecutable()
@@ -144,11 +165,22 @@ public struct SandboxRunner: Sendable {
       cgroups?.killAll()
       cgroups?.remove()
     }
+    var proxy: EgressProxy?
+    var egressBinding: EgressBinding?
+    if let egress {
+      let started = try EgressProxy(socketPath: "\(etc.path)/proxy.sock", policy: egress.policy)
+      proxy = started
+      if isRoot, let lease = work.lease { try started.handSocket(to: lease.uid) }
+      egressBinding = EgressBinding(
+        socket: started.socketPath, forwarder: egress.forwarder,
+        libraryDirs: SandboxRunner.loadedLibraryDirs(outside: ["/usr"] + policy.readOnlyBinds))
+    }
+    defer { proxy?.stop() }
     var seccompFD: FileDescriptor?
     if policy.seccomp { seccompFD = try SeccompFilter().exportBPF() }
     let args = SandboxRunner.bwrapArguments(
       policy: policy, workDir: binding, etcDir: etc.path, command: command,
-      seccompFD: seccompFD == nil ? nil : 3, statusFD: 4)
+      seccompFD: seccompFD == nil ? nil : 3, statusFD: 4, egress: egressBinding)
     let launch = launcher(cgroups: cgroups, wall: wall) + setpriv + [bwrap] + args
     let (outR, outW) = try makePipe()
     let (stR, stW) = try makePipe()
@@ -178,12 +210,18 @@ public struct SandboxRunner: Sendable {
     if sup.status.exitCode == 125, sup.tail.contains(SandboxRunner.seedFailureMarker) {
       throw .workDir("the tree does not fit in the work dir quota (\(policy.limits.diskBytes) bytes)")
     }
+    if sup.status.exitCode == 125, sup.tail.contains(SandboxRunner.forwarderFailureMarker) {
+      throw .sandboxStartFailed(
+        "the fetch-phase forwarder (\(egress?.forwarder ?? "?") sandbox forward) did not start inside the sandbox")
+    }
     cgroups?.killAll()
     var result = SandboxResult(
       exitStatus: sup.timedOut ? nil : sup.status.exitCode, signal: sup.timedOut ? SIGKILL : sup.status.signal,
       durationSeconds: duration, peakMemoryBytes: cgroups?.peakMemoryBytes ?? sup.maxRSS,
       limitHit: nil, outputTail: sup.tail, outputBytes: sup.bytes, notes: notes)
     result.limitHit = classify(sup, cgroups: cgroups, work: work)
+    proxy?.stop()
+    result.egress = proxy?.decisions ?? []
     return result
   }
 
@@ -481,4 +519,23 @@ final class DeathWatcher {
   }
 
   deinit { stop() }
+}
+
+extension SandboxRunner {
+  /// Directories of the shared libraries this process has loaded that lie outside `covered`
+  /// (the Swift runtime under a toolchain dir, say): the forwarder, the same executable, needs
+  /// them inside the sandbox.
+  static func loadedLibraryDirs(outside covered: [String]) -> [String] {
+    guard let maps = readSmallFile("/proc/self/maps", limit: 4 << 20) else { return [] }
+    var dirs: Set<String> = []
+    for line in maps.split(separator: "\n") {
+      guard let slash = line.firstIndex(of: "/") else { continue }
+      let path = String(line[slash...])
+      guard path.contains(".so"), let last = path.lastIndex(of: "/") else { continue }
+      let dir = String(path[..<last])
+      if covered.contains(where: { dir == $0 || dir.hasPrefix($0 + "/") }) { continue }
+      dirs.insert(dir)
+    }
+    return dirs.sorted()
+  }
 }

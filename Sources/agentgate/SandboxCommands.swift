@@ -6,7 +6,7 @@ import Sandbox
 struct SandboxCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sandbox", abstract: "Run commands in the hardened sandbox, or check what it guarantees here.",
-    subcommands: [SandboxRunCommand.self, SandboxCheckCommand.self])
+    subcommands: [SandboxRunCommand.self, SandboxCheckCommand.self, SandboxForwardCommand.self])
 }
 
 /// The backend named on the command line (the machine configuration decides it later).
@@ -46,6 +46,19 @@ struct SandboxRunCommand: AsyncParsableCommand {
   @Flag(help: "Copy the work dir back into DIR afterwards (links copied as links, never followed).")
   var copyBack = false
 
+  @Option(
+    name: .customLong("allow-host"),
+    help: ArgumentHelp(
+      "Fetch phase: the command's only network is the gate's CONNECT proxy, open to this host "
+        + "(host, host:port or *.domain; port 443 by default). Repeatable.",
+      valueName: "HOST"))
+  var allowHosts: [String] = []
+
+  @Option(
+    name: .customLong("pin-host"),
+    help: ArgumentHelp("Fetch phase: resolve HOST to ADDRESS instead of asking DNS.", valueName: "HOST=ADDRESS"))
+  var pinHosts: [String] = []
+
   @Option(help: "Sandbox backend: bwrap (default) or none (no isolation; said loudly).")
   var backend: BackendOption = .bwrap
 
@@ -74,9 +87,26 @@ struct SandboxRunCommand: AsyncParsableCommand {
     let path = URL(fileURLWithPath: dir).standardizedFileURL.path
     let stdout = FileHandle.standardOutput
     do {
+      var egress: FetchEgress?
+      if !allowHosts.isEmpty || !pinHosts.isEmpty {
+        var pinned: [String: [String]] = [:]
+        for pin in pinHosts {
+          let parts = pin.split(separator: "=", maxSplits: 1).map(String.init)
+          guard parts.count == 2 else {
+            throw SandboxError.invalidRequest("--pin-host wants HOST=ADDRESS, not '\(pin)'")
+          }
+          pinned[parts[0].lowercased(), default: []].append(parts[1])
+        }
+        egress = FetchEgress(
+          policy: EgressPolicy(allowedHosts: allowHosts, pinnedAddresses: pinned), forwarder: Self.ownExecutable())
+      }
       let result = try runner.run(
         command: command, workDir: path, timeout: limits.wallClockSeconds, outputLimit: 4096,
-        copyBack: copyBack, onOutput: { stdout.write(Data($0)) })
+        copyBack: copyBack, egress: egress, onOutput: { stdout.write(Data($0)) })
+      for d in result.egress where !d.allowed {
+        FileHandle.standardError.write(
+          Data("agentgate: fetch proxy refused \(d.host):\(d.port): \(d.reason)\n".utf8))
+      }
       for note in result.notes where backend == .none || note.hasPrefix("UNSANDBOXED") {
         FileHandle.standardError.write(Data("agentgate: WARNING: \(note)\n".utf8))
       }
@@ -86,6 +116,36 @@ struct SandboxRunCommand: AsyncParsableCommand {
       throw ExitCode(result.processExitCode)
     } catch let error as SandboxError {
       FileHandle.standardError.write(Data("agentgate: sandbox: \(error)\n".utf8))
+      throw ExitCode(125)
+    }
+  }
+}
+
+extension SandboxRunCommand {
+  /// This executable, which is also the fetch phase's in-sandbox forwarder.
+  static func ownExecutable() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+  }
+}
+
+/// `agentgate sandbox forward`: runs inside the fetch-phase sandbox (started by its prelude) and
+/// carries connections from the sandbox's loopback to the gate's proxy socket.
+struct SandboxForwardCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "forward", abstract: "Inside the sandbox: forward loopback connections to the gate's proxy.",
+    shouldDisplay: false)
+
+  @Option(help: "Loopback port to listen on.")
+  var port: UInt16 = 3128
+
+  @Option(help: "The proxy's unix socket.")
+  var socket: String
+
+  func run() throws {
+    do {
+      try EgressForwarder.run(port: port, socketPath: socket)
+    } catch {
+      FileHandle.standardError.write(Data("agentgate: sandbox forward: \(error)\n".utf8))
       throw ExitCode(125)
     }
   }

@@ -99,7 +99,7 @@ import Testing
     #expect(Array(a[(i - 3)...(i - 2)]) == ["--size", String(policy.limits.diskBytes)])
     let dash = a.firstIndex(of: "--")!
     #expect(Array(a[(dash + 1)...(dash + 2)]) == ["/bin/sh", "-c"])
-    #expect(Array(a.suffix(3)) == ["agentgate-seed", "make", "test"])
+    #expect(Array(a.suffix(3)) == ["agentgate-prelude", "make", "test"])
   }
 }
 
