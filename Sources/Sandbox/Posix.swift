@@ -145,6 +145,24 @@ func runHelper(_ path: String, _ args: [String], env: [String] = [], timeout: Do
   return (killed ? nil : st.exitCode, String(decoding: bytes, as: UTF8.self))
 }
 
+/// Waits until process `pid` (not necessarily a child) has exited, or `timeout` passes: a pidfd
+/// becomes readable on exit. Without pidfd_open (glibc < 2.36) it returns at once.
+func waitForExit(of pid: pid_t, timeout: Double) {
+  guard let open = GNU.pidfdOpen else { return }
+  let raw = open(pid, 0)
+  guard raw >= 0 else { return }  // ESRCH: already gone
+  let fd = FileDescriptor(raw)
+  var p = pollfd(fd: fd.raw, events: Int16(POLLIN), revents: 0)
+  let deadline = monotonicNow() + timeout
+  while true {
+    let left = deadline - monotonicNow()
+    guard left > 0 else { return }
+    let n = poll(&p, 1, Int32((left * 1000).rounded(.up)))
+    if n < 0 && errno == EINTR { continue }
+    return
+  }
+}
+
 func monotonicNow() -> Double {
   var ts = timespec()
   clock_gettime(CLOCK_MONOTONIC, &ts)

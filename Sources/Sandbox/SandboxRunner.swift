@@ -31,6 +31,8 @@ public struct SandboxResult: Sendable, Equatable {
   public var notes: [String]
   /// The fetch phase: what the proxy decided (empty for runs without network).
   public var egress: [EgressDecision] = []
+  /// Where the sandbox's own time went (set-up, the run, teardown), for `sandbox bench`.
+  public var phases: [SandboxPhase] = []
 
   public var timedOut: Bool { limitHit == .wallClock }
 
@@ -49,6 +51,27 @@ public struct SandboxResult: Sendable, Equatable {
   }
 }
 
+/// One timed step of a sandboxed run.
+public struct SandboxPhase: Sendable, Equatable {
+  public var name: String
+  public var seconds: Double
+  public init(name: String, seconds: Double) {
+    self.name = name
+    self.seconds = seconds
+  }
+}
+
+/// Records consecutive phases: each `mark` closes the phase that began at the previous mark.
+struct PhaseClock {
+  private var last = monotonicNow()
+  private(set) var phases: [SandboxPhase] = []
+  mutating func mark(_ name: String) {
+    let now = monotonicNow()
+    phases.append(SandboxPhase(name: name, seconds: now - last))
+    last = now
+  }
+}
+
 /// The fetch phase's network: the gate's allowlisting proxy, reached through a forwarder inside
 /// the sandbox.
 public struct FetchEgress: Sendable, Equatable {
@@ -64,6 +87,8 @@ public struct FetchEgress: Sendable, Equatable {
 
 public struct SandboxRunner: Sendable {
   public let policy: SandboxPolicy
+  /// Built once, shared by every run of this runner (and its copies).
+  private let seccompProgram = SeccompProgram()
 
   public init(policy: SandboxPolicy) {
     self.policy = policy
@@ -129,6 +154,7 @@ public struct SandboxRunner: Sendable {
     _ command: [String], _ work: QuotaWorkDir, _ wall: Double, _ outputLimit: Int, _ egress: FetchEgress?,
     _ onOutput: ((UnsafeRawBufferPointer) -> Void)?
   ) throws(SandboxError) -> SandboxResult {
+    var clock = PhaseClock()
     let bwrap = try bwrapExecutable()
     let isRoot = geteuid() == 0
     var notes: [String] = []
@@ -150,7 +176,9 @@ public struct SandboxRunner: Sendable {
     } else {
       binding = .seed(work.path)
     }
+    clock.mark("adopt work dir")
     let etc = try EtcDir(runDir: work.runDir, owner: work.owner)
+    clock.mark("etc files")
     var cgroups: RunCgroups?
     if isRoot, let lease = work.lease {
       do {
@@ -161,10 +189,8 @@ public struct SandboxRunner: Sendable {
     } else {
       notes.append("not root: memory, processes and CPU limited by rlimits only")
     }
-    defer {
-      cgroups?.killAll()
-      cgroups?.remove()
-    }
+    defer { cgroups?.release() }
+    clock.mark("cgroups set-up")
     var proxy: EgressProxy?
     var egressBinding: EgressBinding?
     if let egress {
@@ -176,8 +202,10 @@ public struct SandboxRunner: Sendable {
         libraryDirs: SandboxRunner.loadedLibraryDirs(outside: ["/usr"] + policy.readOnlyBinds))
     }
     defer { proxy?.stop() }
+    clock.mark("proxy")
     var seccompFD: FileDescriptor?
-    if policy.seccomp { seccompFD = try SeccompFilter().exportBPF() }
+    if policy.seccomp { seccompFD = try seccompProgram.memfd() }
+    clock.mark("seccomp filter")
     let args = SandboxRunner.bwrapArguments(
       policy: policy, workDir: binding, etcDir: etc.path, command: command,
       seccompFD: seccompFD == nil ? nil : 3, statusFD: 4, egress: egressBinding)
@@ -191,8 +219,11 @@ public struct SandboxRunner: Sendable {
     outW.closeNow()
     stW.closeNow()
     seccompFD?.closeNow()
-    let watcher = try DeathWatcher(sweepUID: isRoot ? work.lease?.uid : nil, setpriv: setpriv.first)
+    clock.mark("spawn")
+    let watcher = try DeathWatcher(
+      sweepUID: isRoot ? work.lease?.uid : nil, setpriv: setpriv.first, holding: isRoot ? work.lease : nil)
     defer { watcher.stop() }
+    clock.mark("watcher start")
     let sup = supervise(
       pid: pid, output: outR, status: stR, deadline: started + wall, outputLimit: outputLimit,
       onOutput: onOutput, onChildPid: watcher.watch
@@ -202,6 +233,7 @@ public struct SandboxRunner: Sendable {
       cgroups?.killAll()
     }
     let duration = monotonicNow() - started
+    clock.mark("run (bwrap to exit)")
     guard sup.childPid != nil || sup.timedOut else {
       // bwrap never started the command: a set-up failure, never a verdict on the command.
       let why = sup.tail.trimmingCharacters(in: " \n")
@@ -214,14 +246,22 @@ public struct SandboxRunner: Sendable {
       throw .sandboxStartFailed(
         "the fetch-phase forwarder (\(egress?.forwarder ?? "?") sandbox forward) did not start inside the sandbox")
     }
+    watcher.stop()
+    clock.mark("watcher stop")
+    // bwrap may exit a moment before its PID-namespace init has torn the namespace down; once the
+    // init is gone, so is everything it held, and the cgroups are empty without a kill loop.
+    if let child = sup.childPid { waitForExit(of: child, timeout: 2) }
     cgroups?.killAll()
     var result = SandboxResult(
       exitStatus: sup.timedOut ? nil : sup.status.exitCode, signal: sup.timedOut ? SIGKILL : sup.status.signal,
       durationSeconds: duration, peakMemoryBytes: cgroups?.peakMemoryBytes ?? sup.maxRSS,
       limitHit: nil, outputTail: sup.tail, outputBytes: sup.bytes, notes: notes)
     result.limitHit = classify(sup, cgroups: cgroups, work: work)
+    cgroups?.release()
+    clock.mark("cgroups teardown")
     proxy?.stop()
     result.egress = proxy?.decisions ?? []
+    result.phases = clock.phases
     return result
   }
 
@@ -259,7 +299,9 @@ public struct SandboxRunner: Sendable {
       exec "$@"
       """
     return ["/bin/sh", "-c", script, "agentgate-launch", String(procsFiles.count)] + procsFiles + [
-      String(capped(6, l.processes)),
+      // With a pids cgroup, RLIMIT_NPROC stays a little above it so the cgroup trips first and
+      // the run is reported as having hit the process limit.
+      String(capped(6, cgroups == nil ? l.processes : l.processes + 16)),
       String(capped(1, l.diskBytes) / 512),
       String(capped(0, cpuSeconds)),
       String(capped(7, 4096)),
@@ -489,7 +531,9 @@ final class DeathWatcher {
 
   /// `sweepUID`: as root, the run's own (locked, exclusive) uid: on the gate's death every process
   /// of that uid is killed too, so a death before the init's pid was known still leaves nothing.
-  init(sweepUID: UInt32?, setpriv: String?) throws(SandboxError) {
+  /// `holding`: the watcher keeps a copy of that uid's lock until it is done, so no new run can
+  /// take the uid while the watcher may still sweep it.
+  init(sweepUID: UInt32?, setpriv: String?, holding lease: SandboxUIDLease? = nil) throws(SandboxError) {
     let (r, w) = try makePipe()
     var script = "read pid; read ignored; [ -n \"$pid\" ] && kill -KILL \"$pid\" 2>/dev/null"
     var args: [String] = []
@@ -497,9 +541,10 @@ final class DeathWatcher {
       script += "; exec \"$1\" --reuid=\"$2\" --regid=\"$2\" --clear-groups -- /bin/sh -c 'kill -KILL -1'"
       args = [setpriv, String(sweepUID)]
     }
+    var fds: [(source: Int32, target: Int32)] = [(r.raw, 0)]
+    if let lease { fds.append((lease.lockFD, 3)) }
     pid = try spawn(
-      path: "/bin/sh", argv: ["/bin/sh", "-c", script, "agentgate-watch"] + args, env: [], fds: [(r.raw, 0)],
-      cwd: "/")
+      path: "/bin/sh", argv: ["/bin/sh", "-c", script, "agentgate-watch"] + args, env: [], fds: fds, cwd: "/")
     feed = w
   }
 

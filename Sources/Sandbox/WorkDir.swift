@@ -21,14 +21,15 @@ public final class SandboxUIDLease: @unchecked Sendable {
     self.lock = lock
   }
 
-  /// Takes a free uid in `range`, starting at a pid-dependent offset to spread concurrent runs.
+  /// The lock's fd (a watcher process keeps a copy so the uid stays taken while it may sweep).
+  var lockFD: Int32 { lock.raw }
+
+  /// Takes the lowest free uid in `range`: the same few uids serve run after run, so their pooled
+  /// cgroups are reused.
   static func acquire(stateDir: String, range: ClosedRange<UInt32>) throws(SandboxError) -> SandboxUIDLease {
     try secureDirectory(stateDir, mode: 0o755)
     try secureDirectory("\(stateDir)/uids", mode: 0o700)
-    let count = UInt32(range.count)
-    let start = UInt32(getpid()) % count
-    for i in 0..<count {
-      let uid = range.lowerBound + (start + i) % count
+    for uid in range {
       if let lease = tryLock(stateDir: stateDir, uid: uid) { return lease }
     }
     throw .noFreeUID(range: range)

@@ -1,12 +1,16 @@
 import ArgumentParser
 import Foundation
+import GitReading
 import Sandbox
 
 /// `agentgate sandbox run|check`.
 struct SandboxCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sandbox", abstract: "Run commands in the hardened sandbox, or check what it guarantees here.",
-    subcommands: [SandboxRunCommand.self, SandboxCheckCommand.self, SandboxForwardCommand.self])
+    subcommands: [
+      SandboxRunCommand.self, SandboxCheckCommand.self, SandboxForwardCommand.self, SandboxBenchCommand.self,
+      SandboxExportTreeCommand.self,
+    ])
 }
 
 /// The backend named on the command line (the machine configuration decides it later).
@@ -176,5 +180,94 @@ struct SandboxCheckCommand: AsyncParsableCommand {
       print(report.text)
     }
     if !report.usable { throw ExitCode(2) }
+  }
+}
+
+/// `agentgate sandbox bench [--runs N]`: N sandboxed `/bin/true` runs inside this one process (as a
+/// replay does them), so the binary's own start-up is not counted; prints the mean per phase.
+struct SandboxBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench", abstract: "Time the sandbox's own set-up and teardown, in-process.", shouldDisplay: false)
+
+  @Option(help: "Runs to average (after 3 warm-up runs).")
+  var runs = 20
+
+  @Option(help: "Directory whose contents form the work dir (default: a one-file tree).")
+  var dir: String?
+
+  @Flag(help: "Without seccomp (to see its share).")
+  var noSeccomp = false
+
+  func run() throws {
+    var policy = SandboxPolicy()
+    policy.seccomp = !noSeccomp
+    let runner = SandboxRunner(policy: policy)
+    let tree = try dir ?? Self.oneFileTree()
+    var sums: [String: Double] = [:]
+    var order: [String] = []
+    var total = 0.0
+    func add(_ name: String, _ seconds: Double) {
+      if sums[name] == nil { order.append(name) }
+      sums[name, default: 0] += seconds
+    }
+    for i in 0..<(runs + 3) {
+      let t0 = Date()
+      let work = try QuotaWorkDir.create(policy: policy)
+      let t1 = Date()
+      try work.fill(from: tree)
+      let t2 = Date()
+      let r = try runner.run(command: ["/bin/true"], in: work, timeout: 30, outputLimit: 1024)
+      let t3 = Date()
+      work.remove()
+      let t4 = Date()
+      guard r.exitStatus == 0 else { throw SandboxError.sandboxStartFailed("/bin/true exited \(r.processExitCode)") }
+      guard i >= 3 else { continue }
+      add(Self.quotaCreate, t1.timeIntervalSince(t0))
+      add("fill work dir", t2.timeIntervalSince(t1))
+      for p in r.phases { add(p.name, p.seconds) }
+      add(Self.quotaRemove, t4.timeIntervalSince(t3))
+      total += t4.timeIntervalSince(t0)
+    }
+    func line(_ name: String, _ seconds: Double) {
+      print("  " + name.padding(toLength: 56, withPad: " ", startingAt: 0), String(format: "%7.2f ms", seconds * 1000))
+    }
+    let n = Double(runs)
+    for name in order { line(name, sums[name]! / n) }
+    let quota = (sums[Self.quotaCreate, default: 0] + sums[Self.quotaRemove, default: 0]) / n
+    line("whole in-process run (/bin/true)", total / n)
+    line("SANDBOX without the quota (set-up, run, teardown)", total / n - quota)
+    line("QUOTA disk-quota set-up (tmpfs mount + umount)", quota)
+  }
+
+  static let quotaCreate = "quota work dir create (mount)"
+  static let quotaRemove = "quota work dir remove (umount)"
+
+  static func oneFileTree() throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agentgate-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try Data("tree\n".utf8).write(to: dir.appendingPathComponent("README"))
+    return dir.path
+  }
+}
+
+/// `agentgate sandbox export-tree --repo R --commit C --into D`: writes a commit's tree into D as a
+/// replay does (the tree-export benchmark against `git archive | tar -x`).
+struct SandboxExportTreeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export-tree", abstract: "Write a commit's tree into a directory, as a replay does.",
+    shouldDisplay: false)
+
+  @Option(help: "The repository.")
+  var repo: String
+
+  @Option(help: "The commit whose tree is written.")
+  var commit = "HEAD"
+
+  @Option(help: "The directory to write into (created if missing, else must be empty).")
+  var into: String
+
+  func run() throws {
+    let repository = try Repository(path: repo, environment: ProcessInfo.processInfo.environment)
+    try repository.exportTree(commit: commit, into: into)
   }
 }
