@@ -67,16 +67,20 @@ extension SandboxRunner {
       add("unprivileged-uid", true, "not root: runs as the invoking uid \(getuid()) with no capabilities")
     }
     cgroupItem(&items, isRoot: isRoot)
-    if isRoot {
-      add(
-        "disk-quota", true,
-        "tmpfs mounted by the gate with size= and nr_inodes= (\(policy.limits.diskBytes) bytes, "
-          + "\(QuotaWorkDir.inodeCap(forBytes: policy.limits.diskBytes)) inodes)")
-    } else {
-      add(
-        "disk-quota", true,
-        "tmpfs inside the sandbox (bwrap --size \(policy.limits.diskBytes)) seeded with a copy: bytes capped, "
-          + "inodes not; no --copy-back; RLIMIT_FSIZE per file")
+    if policy.backend == .bwrap {
+      let enforcement = limitEnforcement()
+      let weaker = enforcement.contains { $0.strength == .weaker }
+      for e in enforcement {
+        add("limit-\(e.kind.rawValue)", e.strength == .enforced, "\(e.strength.rawValue): \(e.mechanism)")
+      }
+      if weaker {
+        add(
+          "weaker-limits", policy.allowWeakerLimits,
+          policy.allowWeakerLimits
+            ? "allowed by the machine configuration: runs go ahead with the weaker limits above"
+            : "NOT allowed: runs fail closed (exit 125, replay error) until the machine configuration allows them")
+        usable = usable && policy.allowWeakerLimits
+      }
     }
     add(
       "vsock", true,
@@ -117,6 +121,8 @@ extension SandboxRunner {
   /// Runs a real sandbox that reports what it sees; each guarantee becomes an item.
   private func probe(_ items: inout [SandboxCheck.Item]) -> Bool {
     var small = policy
+    // The probe is the gate's own command: it reads what holds, whatever the limits.
+    small.allowWeakerLimits = true
     small.limits = SandboxLimits(
       wallClockSeconds: 30, memoryBytes: 256 << 20, processes: 64, cpus: 1, diskBytes: 8 << 20,
       tmpBytes: 8 << 20, shmBytes: 8 << 20)

@@ -184,12 +184,15 @@ public struct SandboxRunner: Sendable {
       do {
         cgroups = try RunCgroups.create(uid: lease.uid, limits: policy.limits)
       } catch {
-        notes.append("cgroups unavailable (\(error)); memory/processes/CPU limited by rlimits only")
+        notes.append("cgroups unavailable (\(error))")
       }
-    } else {
-      notes.append("not root: memory, processes and CPU limited by rlimits only")
     }
     defer { cgroups?.release() }
+    let enforcement = limitEnforcement(cgroups: cgroups?.version)
+    try requireLimits(enforcement)
+    for w in enforcement where w.strength == .weaker {
+      notes.append("weaker limit (allowed by the machine configuration): \(w.kind.rawValue): \(w.mechanism)")
+    }
     clock.mark("cgroups set-up")
     var proxy: EgressProxy?
     var egressBinding: EgressBinding?

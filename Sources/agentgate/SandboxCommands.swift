@@ -50,6 +50,12 @@ struct SandboxRunCommand: AsyncParsableCommand {
   @Flag(help: "Copy the work dir back into DIR afterwards (links copied as links, never followed).")
   var copyBack = false
 
+  @Flag(
+    help: ArgumentHelp(
+      "Run even where a limit can only be enforced more weakly than asked (unprivileged: memory per "
+        + "process, CPU time not rate, no inode cap). Without it such a run fails (exit 125)."))
+  var allowWeakerLimits = false
+
   @Option(
     name: .customLong("allow-host"),
     help: ArgumentHelp(
@@ -86,7 +92,8 @@ struct SandboxRunCommand: AsyncParsableCommand {
     if let tmp { want.tmpBytes = tmp }
     let limits = want.clamped(to: ceiling)
     let policy = SandboxPolicy(
-      backend: backend == .none ? .none : .bwrap, bwrapPath: bwrap, limits: limits)
+      backend: backend == .none ? .none : .bwrap, bwrapPath: bwrap, limits: limits,
+      allowWeakerLimits: allowWeakerLimits)
     let runner = SandboxRunner(policy: policy)
     let path = URL(fileURLWithPath: dir).standardizedFileURL.path
     let stdout = FileHandle.standardOutput
@@ -168,8 +175,11 @@ struct SandboxCheckCommand: AsyncParsableCommand {
   @Option(help: ArgumentHelp("Path of bwrap (default: PATH).", visibility: .hidden))
   var bwrap: String?
 
+  @Flag(help: "Check as if weaker limits were allowed (see sandbox run --allow-weaker-limits).")
+  var allowWeakerLimits = false
+
   func run() throws {
-    let report = SandboxRunner(policy: SandboxPolicy(bwrapPath: bwrap)).check()
+    let report = SandboxRunner(policy: SandboxPolicy(bwrapPath: bwrap, allowWeakerLimits: allowWeakerLimits)).check()
     switch format {
     case .json:
       let encoder = JSONEncoder()

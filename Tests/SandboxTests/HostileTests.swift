@@ -53,7 +53,7 @@ struct Probe {
     [
       agentgateBinary(), "sandbox", "run", "--dir", dir.path, "--memory", String(256 << 20), "--processes", "64",
       "--disk", String(64 << 20), "--tmp", String(64 << 20), "--timeout", String(timeout),
-    ] + extra + ["--"]
+    ] + (who == .unprivileged ? ["--allow-weaker-limits"] : []) + extra + ["--"]
   }
 
   var env: [String: String] { ["HOME": home.path, "FOO_TOKEN": "CANARY-ENV-5e6f", "TMPDIR": "/tmp"] }
@@ -77,6 +77,17 @@ struct Probe {
       #expect(!r.stdout.contains(c) && !r.stderr.contains(c), "\(c) leaked", sourceLocation: sourceLocation)
     }
   }
+}
+
+/// `sandbox check --format json`, as the tests read it.
+struct CheckReport: Decodable {
+  struct Item: Decodable {
+    var name: String
+    var holds: Bool
+    var detail: String
+  }
+  var usable: Bool
+  var items: [Item]
 }
 
 /// Processes whose command line contains `marker` (host-wide /proc scan), optionally only those
@@ -483,6 +494,40 @@ extension SandboxRuns {
       let r = try p.sh("echo out > result", extra: ["--copy-back"])
       #expect(r.status == 125)
       #expect(r.stderr.contains("copy-back needs root"))
+    }
+
+    /// Unprivileged, memory and CPU hold only per process or by time: without the explicit
+    /// allowance the run fails closed and says which limits and why; `check` says the same.
+    @Test func weakerLimitsFailClosedUnlessAllowed() throws {
+      let p = try Probe(.unprivileged)
+      let argv = p.prefix + p.runArgs().filter { $0 != "--allow-weaker-limits" } + ["/bin/sh", "-c", "touch ran"]
+      let r = try runProcess(argv, env: p.env, timeout: 60)
+      #expect(r.status == 125)
+      #expect(r.stderr.contains("cannot enforce these limits"), "\(r.stderr)")
+      for kind in ["memory: RLIMIT_DATA", "cpu: RLIMIT_CPU", "disk: tmpfs inside the sandbox"] {
+        #expect(r.stderr.contains(kind), "\(kind) missing: \(r.stderr)")
+      }
+      #expect(!r.stderr.contains("processes:"), "RLIMIT_NPROC per user namespace holds: \(r.stderr)")
+      let check = try runProcess(
+        p.prefix + [agentgateBinary(), "sandbox", "check", "--format", "json"], env: p.env, timeout: 120)
+      #expect(check.status == 2, "\(check.stdout)")
+      let report = try JSONDecoder().decode(CheckReport.self, from: check.stdoutData)
+      let items = Dictionary(uniqueKeysWithValues: report.items.map { ($0.name, $0) })
+      #expect(items["limit-memory"]?.holds == false)
+      #expect(items["limit-wall-clock"]?.holds == true)
+      #expect(items["weaker-limits"]?.holds == false)
+      let allowed = try runProcess(
+        p.prefix + [agentgateBinary(), "sandbox", "check", "--allow-weaker-limits"], env: p.env, timeout: 120)
+      #expect(allowed.status == 0, "\(allowed.stdout)")
+    }
+
+    @Test func rootEnforcesEveryLimit() throws {
+      let check = try runProcess([agentgateBinary(), "sandbox", "check", "--format", "json"], timeout: 120)
+      #expect(check.status == 0, "\(check.stdout)")
+      let report = try JSONDecoder().decode(CheckReport.self, from: check.stdoutData)
+      let limits = report.items.filter { $0.name.hasPrefix("limit-") }
+      #expect(limits.count == 6)
+      for item in limits { #expect(item.holds, "\(item.name): \(item.detail)") }
     }
 
     @Test func exitStatusPassesThroughAndSandboxFailureIs125() throws {
