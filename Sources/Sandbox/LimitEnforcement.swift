@@ -40,11 +40,19 @@ extension SandboxRunner {
   /// How each limit is enforced for a bwrap run started now by this process (root: with the
   /// cgroup layout this machine has).
   public func limitEnforcement() -> [LimitEnforcement] {
-    limitEnforcement(cgroups: geteuid() == 0 ? RunCgroups.parents()?.0 : nil)
+    let isRoot = geteuid() == 0
+    var quota = QuotaMethod.tmpfsMount
+    if !isRoot {
+      // Probe: can this user hold a quota mount in a user namespace?
+      let probe = try? QuotaWorkDir.create(policy: policy)
+      quota = probe?.method ?? .sandboxTmpfs
+      probe?.remove()
+    }
+    return limitEnforcement(cgroups: isRoot ? RunCgroups.parents()?.0 : nil, quota: quota)
   }
 
-  /// The same for a run that got cgroups of `version` (nil: none).
-  func limitEnforcement(cgroups version: CgroupVersion?) -> [LimitEnforcement] {
+  /// The same for a run that got cgroups of `version` (nil: none) and a work dir quota'd by `quota`.
+  func limitEnforcement(cgroups version: CgroupVersion?, quota: QuotaMethod) -> [LimitEnforcement] {
     let isRoot = geteuid() == 0
     let l = policy.limits
     func e(_ k: LimitKind, _ s: LimitStrength, _ m: String) -> LimitEnforcement {
@@ -71,13 +79,17 @@ extension SandboxRunner {
         e(.cpu, .weaker, "RLIMIT_CPU: CPU seconds, not a rate (\(why))"),
       ]
     }
-    if isRoot {
+    let inodes = QuotaWorkDir.inodeCap(forBytes: l.diskBytes)
+    switch quota {
+    case .tmpfsMount:
+      out.append(e(.disk, .enforced, "tmpfs mounted by the gate: size=\(l.diskBytes), nr_inodes=\(inodes)"))
+    case .userNamespaceMount:
       out.append(
         e(
           .disk, .enforced,
-          "tmpfs mounted by the gate: size=\(l.diskBytes), nr_inodes=\(QuotaWorkDir.inodeCap(forBytes: l.diskBytes))"
+          "tmpfs size=\(l.diskBytes), nr_inodes=\(inodes) mounted in a user namespace the gate holds for the replay"
         ))
-    } else {
+    case .sandboxTmpfs:
       out.append(
         e(
           .disk, .weaker,

@@ -65,6 +65,12 @@ public struct SandboxPhase: Sendable, Equatable {
 struct PhaseClock {
   private var last = monotonicNow()
   private(set) var phases: [SandboxPhase] = []
+  /// Closes a phase at `at` (a moment between the last mark and now).
+  mutating func split(_ name: String, at: Double) {
+    phases.append(SandboxPhase(name: name, seconds: at - last))
+    last = at
+  }
+
   mutating func mark(_ name: String) {
     let now = monotonicNow()
     phases.append(SandboxPhase(name: name, seconds: now - last))
@@ -113,11 +119,11 @@ public struct SandboxRunner: Sendable {
     copyBack: Bool = false, egress: FetchEgress? = nil, onOutput: ((UnsafeRawBufferPointer) -> Void)? = nil
   ) throws(SandboxError) -> SandboxResult {
     guard !command.isEmpty else { throw .invalidRequest("no command given") }
-    if copyBack && geteuid() != 0 && policy.backend == .bwrap {
-      throw QuotaWorkDir.copyBackUnsupported
-    }
     let work = try QuotaWorkDir.create(policy: policy)
     defer { work.remove() }
+    if copyBack && work.method == .sandboxTmpfs && policy.backend == .bwrap {
+      throw QuotaWorkDir.copyBackUnsupported
+    }
     try work.fill(from: workDir)
     let result = try run(
       command: command, in: work, timeout: timeout, outputLimit: outputLimit, egress: egress, onOutput: onOutput)
@@ -173,6 +179,13 @@ public struct SandboxRunner: Sendable {
         "--bounding-set=-all", "--no-new-privs", "--",
       ]
       binding = .bind(work.path)
+    } else if let holder = work.holder {
+      // Enter the holder's namespaces (where the quota tmpfs is mounted) before bwrap.
+      guard let nsenter = findExecutable("nsenter", in: ["/usr/bin", "/bin"]) else {
+        throw .sandboxStartFailed("nsenter (util-linux) is missing: cannot reach the quota'd work dir")
+      }
+      setpriv = [nsenter, "--target", String(holder.pid), "--user", "--mount", "--preserve-credentials", "--"]
+      binding = .bind(work.mountPoint)
     } else {
       binding = .seed(work.path)
     }
@@ -188,7 +201,7 @@ public struct SandboxRunner: Sendable {
       }
     }
     defer { cgroups?.release() }
-    let enforcement = limitEnforcement(cgroups: cgroups?.version)
+    let enforcement = limitEnforcement(cgroups: cgroups?.version, quota: work.method)
     try requireLimits(enforcement)
     for w in enforcement where w.strength == .weaker {
       notes.append("weaker limit (allowed by the machine configuration): \(w.kind.rawValue): \(w.mechanism)")
@@ -236,7 +249,8 @@ public struct SandboxRunner: Sendable {
       cgroups?.killAll()
     }
     let duration = monotonicNow() - started
-    clock.mark("run (bwrap to exit)")
+    if let at = sup.childStartedAt { clock.split("sh, setpriv, bwrap clone (child pid reported)", at: at) }
+    clock.mark("namespaces + mounts, command, teardown")
     guard sup.childPid != nil || sup.timedOut else {
       // bwrap never started the command: a set-up failure, never a verdict on the command.
       let why = sup.tail.trimmingCharacters(in: " \n")
@@ -273,7 +287,7 @@ public struct SandboxRunner: Sendable {
     if let cgroups, cgroups.oomKills > 0 { return .memory }
     guard sup.status.exitCode != 0 else { return nil }
     if let cgroups, cgroups.pidsLimitHits > 0 { return .processes }
-    if work.method == .tmpfsMount && work.isFull { return .disk }
+    if work.method != .sandboxTmpfs && work.isFull { return .disk }
     return nil
   }
 
@@ -391,6 +405,8 @@ public struct SandboxRunner: Sendable {
     var bytes: Int
     var timedOut: Bool
     var childPid: pid_t?
+    /// When bwrap reported the command started.
+    var childStartedAt: Double?
   }
 
   /// Reads output (tail kept, bytes counted) and bwrap's JSON status until both pipes close
@@ -403,6 +419,7 @@ public struct SandboxRunner: Sendable {
     var tail = OutputTail(limit: outputLimit)
     var statusText: [UInt8] = []
     var childPid: pid_t?
+    var childStartedAt: Double?
     var timedOut = false
     var openOut = true
     var openStatus = status != nil
@@ -441,6 +458,7 @@ public struct SandboxRunner: Sendable {
           statusText += buf[0..<got]
           if childPid == nil, let found = SandboxRunner.childPid(inStatus: statusText) {
             childPid = found
+            childStartedAt = monotonicNow()
             onChildPid(found)
           }
         }
@@ -449,7 +467,8 @@ public struct SandboxRunner: Sendable {
     if timedOut || openOut || openStatus { kill(pid, SIGKILL) }
     let (st, rss) = waitFor(pid)
     return Supervision(
-      status: st, maxRSS: rss, tail: tail.text, bytes: tail.total, timedOut: timedOut, childPid: childPid)
+      status: st, maxRSS: rss, tail: tail.text, bytes: tail.total, timedOut: timedOut, childPid: childPid,
+      childStartedAt: childStartedAt)
   }
 
   /// The `"child-pid": N` bwrap writes on --json-status-fd once the command is started.
@@ -519,8 +538,8 @@ final class EtcDir {
 
 extension QuotaWorkDir {
   static let copyBackUnsupported = SandboxError.invalidRequest(
-    "--copy-back needs root (the quota'd work dir is then a gate-owned tmpfs mount); unprivileged, the "
-      + "work dir exists only inside the sandbox")
+    "--copy-back needs a quota'd work dir the gate can reach (root, or a user namespace for the quota "
+      + "mount); here the work dir exists only inside the sandbox")
 }
 
 /// Kills the sandbox's PID-namespace init if the gate dies (even by SIGKILL): a host-side shell,

@@ -47,8 +47,79 @@ public final class SandboxUIDLease: @unchecked Sendable {
 public enum QuotaMethod: String, Sendable, Codable {
   /// A tmpfs mounted by the gate with size= and nr_inodes= (root).
   case tmpfsMount = "tmpfs-mount"
-  /// A tmpfs inside the sandbox (bwrap --size) seeded with a copy of the dir (unprivileged).
+  /// Unprivileged: a tmpfs with size= and nr_inodes= mounted in a user and mount namespace that a
+  /// small holder process keeps alive for the work dir's lifetime; the gate reaches it through
+  /// /proc/HOLDER/root, each run enters the namespace (nsenter) before bwrap binds it at /work.
+  case userNamespaceMount = "userns-tmpfs-mount"
+  /// Unprivileged fallback (no user namespace for the holder): a tmpfs inside the sandbox (bwrap
+  /// --size) seeded with a copy of the dir; bytes capped, inodes not; nothing carries over.
   case sandboxTmpfs = "sandbox-tmpfs"
+}
+
+/// The process that holds an unprivileged quota mount: `unshare --user --map-root-user --mount`
+/// then a shell that mounts the tmpfs and waits on a pipe only the gate holds. When the gate
+/// closes it (or dies) the holder exits and the namespace, and the tmpfs with it, are gone.
+final class QuotaHolder {
+  let pid: pid_t
+  private let feed: FileDescriptor
+  private var ended = false
+
+  /// Mounts a tmpfs of `bytes`/`inodes` over `mountPoint` in a fresh namespace; nil when this
+  /// machine does not allow it (no unprivileged user namespaces, no util-linux unshare).
+  static func start(mountPoint: String, bytes: Int, inodes: Int) -> QuotaHolder? {
+    guard let unshare = findExecutable("unshare", in: ["/usr/bin", "/bin"]),
+      let (inR, inW) = try? makePipe(), let (outR, outW) = try? makePipe()
+    else { return nil }
+    let script =
+      "mount -t tmpfs -o \"size=$1,nr_inodes=$2,mode=0700,nosuid,nodev\" agentgate-work \"$3\" && echo ready && read _"
+    let argv = [
+      unshare, "--user", "--map-root-user", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script,
+      "agentgate-quota", String(bytes), String(inodes), mountPoint,
+    ]
+    guard
+      let pid = try? spawn(
+        path: unshare, argv: argv, env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
+        fds: [(inR.raw, 0), (outW.raw, 1), (outW.raw, 2)], cwd: "/")
+    else { return nil }
+    inR.closeNow()
+    outW.closeNow()
+    let holder = QuotaHolder(pid: pid, feed: inW)
+    // Wait (bounded) for "ready": the mount is in place.
+    var got: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 256)
+    let deadline = monotonicNow() + 10
+    while !got.contains(0x0a) {
+      let left = deadline - monotonicNow()
+      guard left > 0 else { return nil }
+      var p = pollfd(fd: outR.raw, events: Int16(POLLIN), revents: 0)
+      let n = poll(&p, 1, Int32((left * 1000).rounded(.up)))
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { return nil }
+      let r = read(outR.raw, &buf, buf.count)
+      guard r > 0 else { return nil }
+      got += buf[0..<r]
+    }
+    return String(decoding: got, as: UTF8.self).hasPrefix("ready") ? holder : nil
+  }
+
+  private init(pid: pid_t, feed: FileDescriptor) {
+    self.pid = pid
+    self.feed = feed
+  }
+
+  /// Where the holder's mount of `mountPoint` is reachable from the gate.
+  func hostPath(_ mountPoint: String) -> String { "/proc/\(pid)/root\(mountPoint)" }
+
+  /// Ends the holder; the namespace and its tmpfs go with it.
+  func end() {
+    guard !ended else { return }
+    ended = true
+    feed.closeNow()
+    kill(pid, SIGKILL)
+    _ = waitFor(pid)
+  }
+
+  deinit { end() }
 }
 
 /// A writable work dir whose total size (and, as root, inode count) is capped.
@@ -60,15 +131,24 @@ public final class QuotaWorkDir: @unchecked Sendable {
   /// Root runs: the sandbox uid that owns the dir and runs in it.
   public let lease: SandboxUIDLease?
   let runDir: String?
+  /// Unprivileged quota mount: its holder, and the dir as the holder's namespace names it (what
+  /// bwrap binds); `path` is the same dir reached through /proc/HOLDER/root.
+  let holder: QuotaHolder?
+  let mountPoint: String
   private var removed = false
   private var adopted = false
 
-  private init(path: String, method: QuotaMethod, diskBytes: Int, lease: SandboxUIDLease?, runDir: String?) {
+  private init(
+    path: String, method: QuotaMethod, diskBytes: Int, lease: SandboxUIDLease?, runDir: String?,
+    holder: QuotaHolder? = nil, mountPoint: String? = nil
+  ) {
     self.path = path
     self.method = method
     self.diskBytes = diskBytes
     self.lease = lease
     self.runDir = runDir
+    self.holder = holder
+    self.mountPoint = mountPoint ?? path
   }
 
   /// Inodes allowed in a tmpfs of `bytes`: one per 4 KiB, at least 4096.
@@ -82,8 +162,13 @@ public final class QuotaWorkDir: @unchecked Sendable {
       guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
         throw .systemCall("mkdtemp", errno: errno)
       }
-      return QuotaWorkDir(
-        path: cString(template), method: .sandboxTmpfs, diskBytes: bytes, lease: nil, runDir: nil)
+      let dir = cString(template)
+      if let holder = QuotaHolder.start(mountPoint: dir, bytes: bytes, inodes: inodeCap(forBytes: bytes)) {
+        return QuotaWorkDir(
+          path: holder.hostPath(dir), method: .userNamespaceMount, diskBytes: bytes, lease: nil, runDir: nil,
+          holder: holder, mountPoint: dir)
+      }
+      return QuotaWorkDir(path: dir, method: .sandboxTmpfs, diskBytes: bytes, lease: nil, runDir: nil)
     }
     // Leftovers of dead runs (a gate killed mid-run) go first; live runs hold their locks.
     sweepStale(policy: policy)
@@ -139,7 +224,7 @@ public final class QuotaWorkDir: @unchecked Sendable {
 
   /// Copies the work dir's contents (hostile) back into `destination`, never following links.
   public func copyBack(to destination: String) throws(SandboxError) {
-    guard method == .tmpfsMount else {
+    guard method != .sandboxTmpfs else {
       throw .invalidRequest(
         "copy-back needs the gate's quota mount (run as root); unprivileged, the work dir lives only inside the sandbox"
       )
@@ -174,6 +259,9 @@ public final class QuotaWorkDir: @unchecked Sendable {
     removed = true
     if let runDir {
       QuotaWorkDir.sweepRunDir(runDir)
+    } else if let holder {
+      holder.end()
+      FileTree.removeTree(mountPoint)
     } else {
       FileTree.removeTree(path)
     }

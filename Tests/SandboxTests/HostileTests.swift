@@ -474,8 +474,9 @@ extension SandboxRuns {
       }
     }
 
-    @Test func copyBackNeverWritesThroughLinks() throws {
-      let p = try Probe(.root)
+    @Test(arguments: Who.allCases)
+    func copyBackNeverWritesThroughLinks(who: Who) throws {
+      let p = try Probe(who)
       let target = TempDir(prefix: "agentgate-target")
       symlink(target.path, p.dir.file("sub"))
       let r = try p.sh(
@@ -489,11 +490,22 @@ extension SandboxRuns {
       #expect(dest == "/etc/passwd")
     }
 
-    @Test func copyBackIsRefusedUnprivileged() throws {
+    /// Unprivileged, the quota'd work dir lives in a user namespace the gate holds: it caps inodes
+    /// too, and it persists from one command to the next of a replay.
+    @Test func unprivilegedQuotaCapsInodesToo() throws {
       let p = try Probe(.unprivileged)
-      let r = try p.sh("echo out > result", extra: ["--copy-back"])
-      #expect(r.status == 125)
-      #expect(r.stderr.contains("copy-back needs root"))
+      let r = try p.python(
+        """
+        import os
+        n = 0
+        try:
+            for i in range(40000):
+                open('e%d' % i, 'w').close(); n += 1
+        except OSError as e:
+            print('stopped', e.errno)
+        print('files', n)
+        """)
+      #expect(r.stdout.contains("stopped 28"), "\(r.stdout) \(r.stderr)")  // ENOSPC
     }
 
     /// Unprivileged, memory and CPU hold only per process or by time: without the explicit
@@ -504,10 +516,13 @@ extension SandboxRuns {
       let r = try runProcess(argv, env: p.env, timeout: 60)
       #expect(r.status == 125)
       #expect(r.stderr.contains("cannot enforce these limits"), "\(r.stderr)")
-      for kind in ["memory: RLIMIT_DATA", "cpu: RLIMIT_CPU", "disk: tmpfs inside the sandbox"] {
+      for kind in ["memory: RLIMIT_DATA", "cpu: RLIMIT_CPU", "tmp: bwrap --size"] {
         #expect(r.stderr.contains(kind), "\(kind) missing: \(r.stderr)")
       }
-      #expect(!r.stderr.contains("processes:"), "RLIMIT_NPROC per user namespace holds: \(r.stderr)")
+      // Held: processes by RLIMIT_NPROC in the sandbox's own user namespace, the work dir by the
+      // quota mount in the gate's user namespace.
+      #expect(!r.stderr.contains("processes:") && !r.stderr.contains("disk:"), "\(r.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: p.dir.file("ran")))
       let check = try runProcess(
         p.prefix + [agentgateBinary(), "sandbox", "check", "--format", "json"], env: p.env, timeout: 120)
       #expect(check.status == 2, "\(check.stdout)")
@@ -515,6 +530,7 @@ extension SandboxRuns {
       let items = Dictionary(uniqueKeysWithValues: report.items.map { ($0.name, $0) })
       #expect(items["limit-memory"]?.holds == false)
       #expect(items["limit-wall-clock"]?.holds == true)
+      #expect(items["limit-disk"]?.holds == true, "\(items["limit-disk"]?.detail ?? "")")
       #expect(items["weaker-limits"]?.holds == false)
       let allowed = try runProcess(
         p.prefix + [agentgateBinary(), "sandbox", "check", "--allow-weaker-limits"], env: p.env, timeout: 120)
