@@ -323,6 +323,49 @@ extension SandboxRuns {
       #expect(!FileManager.default.fileExists(atPath: proxy.socketPath))
     }
 
+    /// A replay with a fetch step: the fetch reaches the allowed host through the proxy and leaves
+    /// its download in the work dir; the build step sees the file but has no network at all; the
+    /// refused host is named in the fetch step's output.
+    @Test func replayFetchStepFeedsTheOfflineBuild() throws {
+      let upstream = try NamespacedUpstream()
+      let dir = TempDir(prefix: "agentgate-fetchreplay")
+      try dir.write("README", "tree\n")
+      let egress = FetchEgress(
+        policy: EgressPolicy(
+          allowedHosts: ["allowed.test:8080"],
+          pinnedAddresses: ["allowed.test": [NamespacedUpstream.address], "denied.test": [NamespacedUpstream.address]]),
+        forwarder: agentgateBinary())
+      let replayer = ReplayRunner(
+        runner: SandboxRunner(policy: SandboxPolicy(limits: SandboxLimits(wallClockSeconds: 120))), egress: egress)
+      let outcome = replayer.replay(
+        workDir: dir.path,
+        steps: [
+          ReplayCommand(
+            kind: .fetch,
+            command: "curl -sS --max-time 10 --proxytunnel -o dep.txt http://allowed.test:8080/ && "
+              + "{ curl -sS --max-time 10 --proxytunnel http://denied.test:8080/ || true; }",
+            origin: "policy"),
+          ReplayCommand(
+            kind: .build,
+            command: "cat dep.txt; curl -sS --max-time 5 --proxytunnel http://allowed.test:8080/ || echo build-offline",
+            origin: "policy"),
+        ])
+      #expect(outcome.status == .passed, "\(outcome)")
+      #expect(outcome.steps.count == 2)
+      #expect(outcome.steps.first?.outputTail.contains("refused denied.test:8080 (not on the allowlist)") == true)
+      let build = outcome.steps.last?.outputTail ?? ""
+      #expect(build.contains("hello from upstream") && build.contains("build-offline"), "\(build)")
+      #expect(upstream.logged.split(separator: "\n").count == 1, "\(upstream.logged)")
+    }
+
+    @Test func fetchStepWithoutAProxyIsAnError() throws {
+      let dir = TempDir(prefix: "agentgate-fetchreplay")
+      let outcome = ReplayRunner(runner: SandboxRunner(policy: SandboxPolicy())).replay(
+        workDir: dir.path, steps: [ReplayCommand(kind: .fetch, command: "touch fetched", origin: "policy")])
+      #expect(outcome.status == .error)
+      #expect(outcome.reason?.contains("proxy configuration") == true)
+    }
+
     /// The whole fetch phase through the binary: curl through the proxy variables reaches the
     /// allowed host, gets 403 for another, and a direct connection has no route. The build phase
     /// (no --allow-host) has neither proxy nor network.
