@@ -222,3 +222,19 @@ func secureDirectory(_ path: String, mode: mode_t) throws(SandboxError) {
   guard st.st_mode & 0o022 == 0 else { throw .unsafePath(path, reason: "writable by group or others") }
   chmod(path, mode)
 }
+
+/// True when every directory on the way to `path` lets other users through (o+x) and the path
+/// itself is readable (and, with `executable`, executable) by them.
+func isReachableByOthers(_ path: String, executable: Bool = false) -> Bool {
+  var current = ""
+  let parts = path.split(separator: "/")
+  for (i, part) in parts.enumerated() {
+    current += "/" + part
+    var st = stat()
+    guard stat(current, &st) == 0 else { return false }
+    let last = i == parts.count - 1
+    let needed: mode_t = last ? (S_IROTH | (executable || (st.st_mode & S_IFMT) == S_IFDIR ? S_IXOTH : 0)) : S_IXOTH
+    if st.st_mode & needed != needed { return false }
+  }
+  return true
+}

@@ -210,6 +210,12 @@ public struct SandboxRunner: Sendable {
     var proxy: EgressProxy?
     var egressBinding: EgressBinding?
     if let egress {
+      // As root the run is a per-run uid: the forwarder must be readable and executable by others.
+      if isRoot && !isReachableByOthers(egress.forwarder, executable: true) {
+        throw .sandboxStartFailed(
+          "the fetch-phase forwarder \(egress.forwarder) is not reachable by the per-run sandbox uid; install "
+            + "agentgate where every user may run it (e.g. /usr/local/bin)")
+      }
       let started = try EgressProxy(socketPath: "\(etc.path)/proxy.sock", policy: egress.policy)
       proxy = started
       if isRoot, let lease = work.lease { try started.handSocket(to: lease.uid) }
