@@ -10,6 +10,19 @@ public enum WorkDirBinding: Sendable, Equatable {
   case seed(String)
 }
 
+/// Host dirs (already size- and inode-capped mounts) bound as /tmp, $HOME and /dev/shm instead
+/// of bwrap's own --size tmpfs (which caps bytes only).
+public struct ScratchBinding: Sendable, Equatable {
+  public var tmp: String
+  public var home: String
+  public var shm: String
+  public init(tmp: String, home: String, shm: String) {
+    self.tmp = tmp
+    self.home = home
+    self.shm = shm
+  }
+}
+
 /// The fetch phase's way out, as bwrap sees it: the gate's proxy socket and the forwarder binary
 /// (the agentgate executable), with the library dirs it needs outside /usr.
 public struct EgressBinding: Sendable, Equatable {
@@ -57,7 +70,7 @@ extension SandboxRunner {
   /// variables set, and a prelude starts the forwarder before the command.
   public static func bwrapArguments(
     policy: SandboxPolicy, workDir: WorkDirBinding, etcDir: String, command: [String],
-    seccompFD: Int32? = 3, statusFD: Int32? = 4, egress: EgressBinding? = nil
+    seccompFD: Int32? = 3, statusFD: Int32? = 4, egress: EgressBinding? = nil, scratch: ScratchBinding? = nil
   ) -> [String] {
     var a: [String] = [
       "--unshare-all", "--unshare-user", "--disable-userns",
@@ -91,12 +104,16 @@ extension SandboxRunner {
       a += ["--ro-bind", path, path]
     }
     let home = policy.environment["HOME"] ?? SandboxPolicy.sandboxHome
-    a += [
-      "--proc", "/proc", "--dev", "/dev",
-      "--size", String(policy.limits.shmBytes), "--tmpfs", "/dev/shm",
-      "--size", String(policy.limits.tmpBytes), "--tmpfs", "/tmp",
-      "--size", String(policy.limits.tmpBytes), "--tmpfs", home,
-    ]
+    a += ["--proc", "/proc", "--dev", "/dev"]
+    if let scratch {
+      a += ["--bind", scratch.shm, "/dev/shm", "--bind", scratch.tmp, "/tmp", "--bind", scratch.home, home]
+    } else {
+      a += [
+        "--size", String(policy.limits.shmBytes), "--tmpfs", "/dev/shm",
+        "--size", String(policy.limits.tmpBytes), "--tmpfs", "/tmp",
+        "--size", String(policy.limits.tmpBytes), "--tmpfs", home,
+      ]
+    }
     var prelude: [String] = []
     switch workDir {
     case .bind(let path):

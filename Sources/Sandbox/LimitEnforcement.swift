@@ -95,11 +95,17 @@ extension SandboxRunner {
           .disk, .weaker,
           "tmpfs inside the sandbox (bwrap --size \(l.diskBytes)): bytes capped, inodes not; RLIMIT_FSIZE per file"))
     }
-    out.append(
-      e(
-        .tmp, version == nil ? .weaker : .enforced,
-        "bwrap --size tmpfs for /tmp, $HOME (\(l.tmpBytes)) and /dev/shm (\(l.shmBytes)): bytes capped"
-          + (version == nil ? "; inodes not" : "; inodes charged to the memory cgroup")))
+    let sizes = "/tmp, $HOME (\(l.tmpBytes)) and /dev/shm (\(l.shmBytes))"
+    if quota == .userNamespaceMount {
+      out.append(
+        e(.tmp, .enforced, "tmpfs with size= and nr_inodes= for \(sizes), in the gate's user namespace"))
+    } else {
+      out.append(
+        e(
+          .tmp, version == nil ? .weaker : .enforced,
+          "bwrap --size tmpfs for \(sizes): bytes capped"
+            + (version == nil ? "; inodes not" : "; inodes charged to the memory cgroup")))
+    }
     return out
   }
 

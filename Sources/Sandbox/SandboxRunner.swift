@@ -89,6 +89,16 @@ public struct FetchEgress: Sendable, Equatable {
     self.policy = policy
     self.forwarder = forwarder
   }
+
+  /// This process's executable (/proc/self/exe): the forwarder when the gate is the agentgate
+  /// binary itself. Not for test runners (their executable has no `sandbox forward`).
+  public static func currentExecutable() -> String? {
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    guard n > 0 else { return nil }
+    buf[n] = 0
+    return cString(buf)
+  }
 }
 
 public struct SandboxRunner: Sendable {
@@ -230,7 +240,7 @@ public struct SandboxRunner: Sendable {
     clock.mark("seccomp filter")
     let args = SandboxRunner.bwrapArguments(
       policy: policy, workDir: binding, etcDir: etc.path, command: command,
-      seccompFD: seccompFD == nil ? nil : 3, statusFD: 4, egress: egressBinding)
+      seccompFD: seccompFD == nil ? nil : 3, statusFD: 4, egress: egressBinding, scratch: work.scratch)
     let launch = launcher(cgroups: cgroups, wall: wall) + setpriv + [bwrap] + args
     let (outR, outW) = try makePipe()
     let (stR, stW) = try makePipe()

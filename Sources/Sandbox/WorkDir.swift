@@ -64,18 +64,21 @@ final class QuotaHolder {
   private let feed: FileDescriptor
   private var ended = false
 
-  /// Mounts a tmpfs of `bytes`/`inodes` over `mountPoint` in a fresh namespace; nil when this
+  /// Mounts a tmpfs of `bytes`/`inodes` over each `path` in a fresh namespace; nil when this
   /// machine does not allow it (no unprivileged user namespaces, no util-linux unshare).
-  static func start(mountPoint: String, bytes: Int, inodes: Int) -> QuotaHolder? {
+  static func start(mounts: [(path: String, bytes: Int, inodes: Int)]) -> QuotaHolder? {
     guard let unshare = findExecutable("unshare", in: ["/usr/bin", "/bin"]),
       let (inR, inW) = try? makePipe(), let (outR, outW) = try? makePipe()
     else { return nil }
-    let script =
-      "mount -t tmpfs -o \"size=$1,nr_inodes=$2,mode=0700,nosuid,nodev\" agentgate-work \"$3\" && echo ready && read _"
-    let argv = [
-      unshare, "--user", "--map-root-user", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script,
-      "agentgate-quota", String(bytes), String(inodes), mountPoint,
-    ]
+    let script = """
+      while [ $# -gt 0 ]; do mount -t tmpfs -o "size=$2,nr_inodes=$3,mode=0700,nosuid,nodev" agentgate-work "$1" \
+      || exit 1; shift 3; done; echo ready; read _
+      """
+    let argv =
+      [
+        unshare, "--user", "--map-root-user", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script,
+        "agentgate-quota",
+      ] + mounts.flatMap { [$0.path, String($0.bytes), String($0.inodes)] }
     guard
       let pid = try? spawn(
         path: unshare, argv: argv, env: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
@@ -135,12 +138,16 @@ public final class QuotaWorkDir: @unchecked Sendable {
   /// bwrap binds); `path` is the same dir reached through /proc/HOLDER/root.
   let holder: QuotaHolder?
   let mountPoint: String
+  /// Unprivileged quota mount: /tmp, $HOME and /dev/shm, also size- and inode-capped tmpfs in the
+  /// holder's namespace (bound by bwrap instead of its own --size tmpfs).
+  let scratch: ScratchBinding?
+  private let holderBase: String?
   private var removed = false
   private var adopted = false
 
   private init(
     path: String, method: QuotaMethod, diskBytes: Int, lease: SandboxUIDLease?, runDir: String?,
-    holder: QuotaHolder? = nil, mountPoint: String? = nil
+    holder: QuotaHolder? = nil, mountPoint: String? = nil, scratch: ScratchBinding? = nil, holderBase: String? = nil
   ) {
     self.path = path
     self.method = method
@@ -149,6 +156,8 @@ public final class QuotaWorkDir: @unchecked Sendable {
     self.runDir = runDir
     self.holder = holder
     self.mountPoint = mountPoint ?? path
+    self.scratch = scratch
+    self.holderBase = holderBase
   }
 
   /// Inodes allowed in a tmpfs of `bytes`: one per 4 KiB, at least 4096.
@@ -163,11 +172,18 @@ public final class QuotaWorkDir: @unchecked Sendable {
         throw .systemCall("mkdtemp", errno: errno)
       }
       let dir = cString(template)
-      if let holder = QuotaHolder.start(mountPoint: dir, bytes: bytes, inodes: inodeCap(forBytes: bytes)) {
+      let l = policy.limits
+      let scratch = ScratchBinding(tmp: "\(dir)/tmp", home: "\(dir)/home", shm: "\(dir)/shm")
+      let work = "\(dir)/work"
+      let mounts = [
+        (work, bytes), (scratch.tmp, l.tmpBytes), (scratch.home, l.tmpBytes), (scratch.shm, l.shmBytes),
+      ].map { (path: $0.0, bytes: $0.1, inodes: inodeCap(forBytes: $0.1)) }
+      if mounts.allSatisfy({ mkdir($0.path, 0o700) == 0 }), let holder = QuotaHolder.start(mounts: mounts) {
         return QuotaWorkDir(
-          path: holder.hostPath(dir), method: .userNamespaceMount, diskBytes: bytes, lease: nil, runDir: nil,
-          holder: holder, mountPoint: dir)
+          path: holder.hostPath(work), method: .userNamespaceMount, diskBytes: bytes, lease: nil, runDir: nil,
+          holder: holder, mountPoint: work, scratch: scratch, holderBase: dir)
       }
+      FileTree.emptyDirectory(dir)
       return QuotaWorkDir(path: dir, method: .sandboxTmpfs, diskBytes: bytes, lease: nil, runDir: nil)
     }
     // Leftovers of dead runs (a gate killed mid-run) go first; live runs hold their locks.
@@ -261,7 +277,7 @@ public final class QuotaWorkDir: @unchecked Sendable {
       QuotaWorkDir.sweepRunDir(runDir)
     } else if let holder {
       holder.end()
-      FileTree.removeTree(mountPoint)
+      FileTree.removeTree(holderBase ?? mountPoint)
     } else {
       FileTree.removeTree(path)
     }

@@ -135,7 +135,7 @@ struct SandboxRunCommand: AsyncParsableCommand {
 extension SandboxRunCommand {
   /// This executable, which is also the fetch phase's in-sandbox forwarder.
   static func ownExecutable() -> String {
-    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    FetchEgress.currentExecutable() ?? CommandLine.arguments[0]
   }
 }
 
