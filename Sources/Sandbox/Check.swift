@@ -91,7 +91,7 @@ extension SandboxRunner {
   }
 
   private func cgroupItem(_ items: inout [SandboxCheck.Item], isRoot: Bool) {
-    let fallback = "rlimits only: RLIMIT_DATA per process, RLIMIT_NPROC per uid, RLIMIT_CPU"
+    let fallback = "rlimits only (see the limit-* items for what holds how)"
     guard isRoot else {
       items.append(.init(name: "cgroups", holds: false, detail: "not root: cannot create cgroups; \(fallback)"))
       return
