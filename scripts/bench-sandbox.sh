@@ -6,7 +6,7 @@
 #     own start-up is not counted; per phase; the disk-quota set-up on its own line. Goal < 30 ms.
 #  2. tree export of a 5,000-file commit (`agentgate sandbox export-tree`, what a replay does)
 #     against `git archive | tar -x`, as a ratio. Goal: faster (ratio < 1).
-# Usage: scripts/bench-sandbox.sh path/to/agentgate [runs]
+# Usage: scripts/bench-sandbox.sh path/to/agentgate [runs] [tree-export runs]
 set -eu
 BIN=${1:?usage: bench-sandbox.sh path/to/agentgate [runs]}
 N=${2:-30}
@@ -47,6 +47,7 @@ BARE_MS=$(ms "$BARE")
 awk -v s="$SBX" -v b="$BARE_MS" 'BEGIN { printf "%-62s %7.1f ms (goal < 30 ms: %s)\n", "sandbox start overhead over a bare exec (in-process, no quota)", s - b, (s - b < 30 ? "met" : "NOT met") }'
 rm -f "$R.bench"
 
+N=${3:-10}
 echo "tree export of a 5,000-file commit ($N runs each)"
 git -C "$R" init -q
 i=0

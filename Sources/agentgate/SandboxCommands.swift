@@ -199,8 +199,11 @@ struct SandboxBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench", abstract: "Time the sandbox's own set-up and teardown, in-process.", shouldDisplay: false)
 
-  @Option(help: "Runs to average (after 3 warm-up runs).")
+  @Option(help: "Runs to average.")
   var runs = 20
+
+  @Option(help: "Warm-up runs first (not counted).")
+  var warmups = 3
 
   @Option(help: "Directory whose contents form the work dir (default: a one-file tree).")
   var dir: String?
@@ -220,7 +223,7 @@ struct SandboxBenchCommand: ParsableCommand {
       if sums[name] == nil { order.append(name) }
       sums[name, default: 0] += seconds
     }
-    for i in 0..<(runs + 3) {
+    for i in 0..<(runs + warmups) {
       let t0 = Date()
       let work = try QuotaWorkDir.create(policy: policy)
       let t1 = Date()
@@ -231,7 +234,7 @@ struct SandboxBenchCommand: ParsableCommand {
       work.remove()
       let t4 = Date()
       guard r.exitStatus == 0 else { throw SandboxError.sandboxStartFailed("/bin/true exited \(r.processExitCode)") }
-      guard i >= 3 else { continue }
+      guard i >= warmups else { continue }
       add(Self.quotaCreate, t1.timeIntervalSince(t0))
       add("fill work dir", t2.timeIntervalSince(t1))
       for p in r.phases { add(p.name, p.seconds) }
