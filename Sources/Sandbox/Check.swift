@@ -29,7 +29,9 @@ public struct SandboxCheck: Sendable, Codable, Equatable {
 }
 
 extension SandboxRunner {
-  public func check() -> SandboxCheck {
+  /// `forwarder`: the agentgate executable; when given, the fetch phase is probed too (the proxy
+  /// socket and the forwarder bound into a real sandbox, a CONNECT to a host off the allowlist).
+  public func check(forwarder: String? = nil) -> SandboxCheck {
     var items: [SandboxCheck.Item] = []
     func add(_ name: String, _ holds: Bool, _ detail: String) {
       items.append(.init(name: name, holds: holds, detail: detail))
@@ -56,6 +58,7 @@ extension SandboxRunner {
         add("bwrap-found", false, error.description)
       }
       usable = probe(&items)
+      if let forwarder, usable { probeFetch(&items, forwarder: forwarder) }
     }
     if policy.backend != .container {
       let (answers, why) = containerEngineAnswers()
@@ -115,6 +118,37 @@ extension SandboxRunner {
     } catch {
       items.append(
         .init(name: "cgroups", holds: false, detail: "\(version.rawValue) not writable (\(error)); \(fallback)"))
+    }
+  }
+
+  /// Runs a fetch-phase sandbox whose command asks the proxy for a host that is not allowed: the
+  /// forwarder must start, the proxy must answer 403 and log the refusal. Not part of `usable`
+  /// (replays without fetch steps do not need it).
+  private func probeFetch(_ items: inout [SandboxCheck.Item], forwarder: String) {
+    var small = policy
+    small.allowWeakerLimits = true
+    small.limits = SandboxLimits(
+      wallClockSeconds: 30, memoryBytes: 256 << 20, processes: 64, cpus: 1, diskBytes: 8 << 20,
+      tmpBytes: 8 << 20, shmBytes: 8 << 20)
+    let egress = FetchEgress(policy: EgressPolicy(allowedHosts: []), forwarder: forwarder)
+    // curl through the proxy variables' address, as a fetch tool would.
+    let script =
+      "curl -s -o /dev/null -w '%{http_code}' -p -x http://127.0.0.1:3128 http://agentgate-check.invalid:443/ "
+      + "2>/dev/null; echo; echo probe-done"
+    do {
+      let work = try QuotaWorkDir.create(policy: small)
+      defer { work.remove() }
+      let r = try SandboxRunner(policy: small).run(
+        command: ["/bin/sh", "-c", script], in: work, timeout: 30, egress: egress)
+      let refused = r.egress.contains { !$0.allowed && $0.host == "agentgate-check.invalid" }
+      items.append(
+        .init(
+          name: "fetch-proxy", holds: refused,
+          detail: refused
+            ? "forwarder started in the sandbox; the gate's proxy refused a host off the allowlist (403)"
+            : "the proxy saw no request from the sandbox (is curl installed?): \(r.outputTail.suffix(200))"))
+    } catch {
+      items.append(.init(name: "fetch-proxy", holds: false, detail: "fetch phase unavailable: \(error)"))
     }
   }
 

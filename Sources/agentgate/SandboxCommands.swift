@@ -179,7 +179,8 @@ struct SandboxCheckCommand: AsyncParsableCommand {
   var allowWeakerLimits = false
 
   func run() throws {
-    let report = SandboxRunner(policy: SandboxPolicy(bwrapPath: bwrap, allowWeakerLimits: allowWeakerLimits)).check()
+    let report = SandboxRunner(policy: SandboxPolicy(bwrapPath: bwrap, allowWeakerLimits: allowWeakerLimits)).check(
+      forwarder: SandboxRunCommand.ownExecutable())
     switch format {
     case .json:
       let encoder = JSONEncoder()

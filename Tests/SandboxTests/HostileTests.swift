@@ -537,6 +537,7 @@ extension SandboxRuns {
       let allowed = try runProcess(
         p.prefix + [agentgateBinary(), "sandbox", "check", "--allow-weaker-limits"], env: p.env, timeout: 120)
       #expect(allowed.status == 0, "\(allowed.stdout)")
+      #expect(allowed.stdout.contains("[ok] fetch-proxy"), "\(allowed.stdout)")
     }
 
     @Test func rootEnforcesEveryLimit() throws {
@@ -546,6 +547,8 @@ extension SandboxRuns {
       let limits = report.items.filter { $0.name.hasPrefix("limit-") }
       #expect(limits.count == 6)
       for item in limits { #expect(item.holds, "\(item.name): \(item.detail)") }
+      let fetch = report.items.first { $0.name == "fetch-proxy" }
+      #expect(fetch?.holds == true, "\(fetch?.detail ?? "no fetch-proxy item")")
     }
 
     @Test func exitStatusPassesThroughAndSandboxFailureIs125() throws {
