@@ -16,6 +16,10 @@ trap 'rm -rf "$D" "$R"' EXIT
 chmod 755 "$D"
 echo "tree" > "$D/README"
 
+# Unprivileged, memory and CPU hold only per process or by time: the run must accept that.
+WEAK=
+[ "$(id -u)" = 0 ] || WEAK=--allow-weaker-limits
+
 now() { date +%s%N; }
 ms() { echo "$1" | awk '{ printf "%.1f", $1 / 1000000 }'; }
 
@@ -37,11 +41,11 @@ row() { printf '%-62s mean %7s ms   min %7s ms\n' "$1" "$(ms "$MEAN")" "$(ms "$M
 echo "sandbox start overhead ($N runs each; $(id -un); $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg))"
 mean_ns /bin/true; row "bare /bin/true (fork + exec from sh)"; BARE=$MEAN
 mean_ns "$BIN" --version; row "agentgate --version (the binary's own start-up)"; START=$MEAN
-mean_ns "$BIN" sandbox run --dir "$D" -- /bin/true; row "agentgate sandbox run -- /bin/true (whole CLI)"; CLI=$MEAN
+mean_ns "$BIN" sandbox run $WEAK --dir "$D" -- /bin/true; row "agentgate sandbox run -- /bin/true (whole CLI)"; CLI=$MEAN
 printf '%-62s %7s ms\n' "  CLI run minus bare exec" "$(ms $((CLI - BARE)))"
 printf '%-62s %7s ms\n' "  CLI run minus bare exec minus the binary's start-up" "$(ms $((CLI - BARE - START)))"
 echo "in-process ($N runs in one agentgate process, means per phase):"
-"$BIN" sandbox bench --runs "$N" --dir "$D" | tee "$R.bench"
+"$BIN" sandbox bench $WEAK --runs "$N" --dir "$D" | tee "$R.bench"
 SBX=$(awk '/SANDBOX without the quota/ { print $(NF-1) }' "$R.bench")
 BARE_MS=$(ms "$BARE")
 awk -v s="$SBX" -v b="$BARE_MS" 'BEGIN { printf "%-62s %7.1f ms (goal < 30 ms: %s)\n", "sandbox start overhead over a bare exec (in-process, no quota)", s - b, (s - b < 30 ? "met" : "NOT met") }'

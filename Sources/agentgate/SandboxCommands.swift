@@ -212,8 +212,11 @@ struct SandboxBenchCommand: ParsableCommand {
   @Flag(help: "Without seccomp (to see its share).")
   var noSeccomp = false
 
+  @Flag(help: "Accept weaker limits (unprivileged runs).")
+  var allowWeakerLimits = false
+
   func run() throws {
-    var policy = SandboxPolicy()
+    var policy = SandboxPolicy(allowWeakerLimits: allowWeakerLimits)
     policy.seccomp = !noSeccomp
     let runner = SandboxRunner(policy: policy)
     let tree = try dir ?? Self.oneFileTree()
