@@ -142,12 +142,15 @@ public final class QuotaWorkDir: @unchecked Sendable {
   /// holder's namespace (bound by bwrap instead of its own --size tmpfs).
   let scratch: ScratchBinding?
   private let holderBase: String?
+  /// Unprivileged: the locked run dir (work dir, mount points, etc files) under the user's own dir.
+  private let userRun: UserRunDir?
   private var removed = false
   private var adopted = false
 
   private init(
     path: String, method: QuotaMethod, diskBytes: Int, lease: SandboxUIDLease?, runDir: String?,
-    holder: QuotaHolder? = nil, mountPoint: String? = nil, scratch: ScratchBinding? = nil, holderBase: String? = nil
+    holder: QuotaHolder? = nil, mountPoint: String? = nil, scratch: ScratchBinding? = nil, holderBase: String? = nil,
+    userRun: UserRunDir? = nil
   ) {
     self.path = path
     self.method = method
@@ -158,6 +161,7 @@ public final class QuotaWorkDir: @unchecked Sendable {
     self.mountPoint = mountPoint ?? path
     self.scratch = scratch
     self.holderBase = holderBase
+    self.userRun = userRun
   }
 
   /// Inodes allowed in a tmpfs of `bytes`: one per 4 KiB, at least 4096.
@@ -167,11 +171,19 @@ public final class QuotaWorkDir: @unchecked Sendable {
   public static func create(policy: SandboxPolicy) throws(SandboxError) -> QuotaWorkDir {
     let bytes = policy.limits.diskBytes
     guard geteuid() == 0 else {
-      var template = Array("\(temporaryDirectory())/agentgate-work.XXXXXX".utf8CString)
-      guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-        throw .systemCall("mkdtemp", errno: errno)
+      // A run dir under the user's own agentgate dir, locked for the run (a dead gate's are swept);
+      // else (that dir is not safe to use) a plain temp dir.
+      let userRun = UserRunDir.create()
+      let dir: String
+      if let userRun {
+        dir = userRun.path
+      } else {
+        var template = Array("\(temporaryDirectory())/agentgate-work.XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+          throw .systemCall("mkdtemp", errno: errno)
+        }
+        dir = cString(template)
       }
-      let dir = cString(template)
       let l = policy.limits
       let scratch = ScratchBinding(tmp: "\(dir)/tmp", home: "\(dir)/home", shm: "\(dir)/shm")
       let work = "\(dir)/work"
@@ -180,11 +192,15 @@ public final class QuotaWorkDir: @unchecked Sendable {
       ].map { (path: $0.0, bytes: $0.1, inodes: inodeCap(forBytes: $0.1)) }
       if mounts.allSatisfy({ mkdir($0.path, 0o700) == 0 }), let holder = QuotaHolder.start(mounts: mounts) {
         return QuotaWorkDir(
-          path: holder.hostPath(work), method: .userNamespaceMount, diskBytes: bytes, lease: nil, runDir: nil,
-          holder: holder, mountPoint: work, scratch: scratch, holderBase: dir)
+          path: holder.hostPath(work), method: .userNamespaceMount, diskBytes: bytes, lease: nil,
+          runDir: userRun?.path, holder: holder, mountPoint: work, scratch: scratch, holderBase: dir,
+          userRun: userRun)
       }
       FileTree.emptyDirectory(dir)
-      return QuotaWorkDir(path: dir, method: .sandboxTmpfs, diskBytes: bytes, lease: nil, runDir: nil)
+      try sys(mkdir(work, 0o700), "mkdir(\(work))")
+      return QuotaWorkDir(
+        path: work, method: .sandboxTmpfs, diskBytes: bytes, lease: nil, runDir: userRun?.path,
+        holderBase: dir, userRun: userRun)
     }
     // Leftovers of dead runs (a gate killed mid-run) go first; live runs hold their locks.
     sweepStale(policy: policy)
@@ -273,13 +289,13 @@ public final class QuotaWorkDir: @unchecked Sendable {
   public func remove() {
     guard !removed else { return }
     removed = true
-    if let runDir {
+    holder?.end()
+    if let userRun {
+      userRun.remove()
+    } else if let runDir {
       QuotaWorkDir.sweepRunDir(runDir)
-    } else if let holder {
-      holder.end()
-      FileTree.removeTree(holderBase ?? mountPoint)
     } else {
-      FileTree.removeTree(path)
+      FileTree.removeTree(holderBase ?? path)
     }
   }
 
@@ -297,4 +313,68 @@ func temporaryDirectory() -> String {
 /// The text of a NUL-terminated buffer.
 func cString(_ buffer: [CChar]) -> String {
   String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// An unprivileged run's dir: `$TMPDIR/agentgate-UID/run.S`, owned by a lock file `lock.S` the gate
+/// holds (flock) for the run. A gate killed mid-run leaves both; the next unprivileged run of the
+/// same user takes the free lock and removes what the dead run left. The lock is taken before the
+/// dir exists, so a live run's dir is never swept.
+final class UserRunDir: @unchecked Sendable {
+  let path: String
+  private let lockPath: String
+  private let lock: FileDescriptor
+  private var removed = false
+
+  private init(path: String, lockPath: String, lock: FileDescriptor) {
+    self.path = path
+    self.lockPath = lockPath
+    self.lock = lock
+  }
+
+  static var base: String { "\(temporaryDirectory())/agentgate-\(getuid())" }
+
+  /// Nil when the user's agentgate dir is not safe (not ours, a link, writable by others).
+  static func create() -> UserRunDir? {
+    let base = base
+    guard (try? secureDirectory(base, mode: 0o700)) != nil else { return nil }
+    sweep(base)
+    for _ in 0..<8 {
+      var template = Array("\(base)/lock.XXXXXX".utf8CString)
+      let raw = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+      guard raw >= 0 else { return nil }
+      _ = fcntl(raw, F_SETFD, FD_CLOEXEC)
+      let fd = FileDescriptor(raw)
+      let lockPath = cString(template)
+      // A sweeper may have taken this fresh lock in the meantime: try another name.
+      guard flock(raw, LOCK_EX | LOCK_NB) == 0 else { continue }
+      let suffix = lockPath.dropFirst("\(base)/lock.".count)
+      let dir = "\(base)/run.\(suffix)"
+      guard mkdir(dir, 0o700) == 0 else { continue }
+      return UserRunDir(path: dir, lockPath: lockPath, lock: fd)
+    }
+    return nil
+  }
+
+  /// Removes the run dirs of dead gates (their lock is free).
+  static func sweep(_ base: String) {
+    guard let dir = try? FileTree.openDirectory(base), let names = try? FileTree.entries(dir.raw) else { return }
+    for name in names where name.hasPrefix("lock.") {
+      let raw = openat(dir.raw, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
+      guard raw >= 0 else { continue }
+      let fd = FileDescriptor(raw)
+      guard flock(fd.raw, LOCK_EX | LOCK_NB) == 0 else { continue }
+      FileTree.removeEntry(dir.raw, "run." + String(name.dropFirst("lock.".count)))
+      unlinkat(dir.raw, name, 0)
+    }
+  }
+
+  func remove() {
+    guard !removed else { return }
+    removed = true
+    FileTree.removeTree(path)
+    unlink(lockPath)
+    lock.closeNow()
+  }
+
+  deinit { remove() }
 }

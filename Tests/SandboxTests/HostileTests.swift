@@ -441,6 +441,44 @@ extension SandboxRuns {
       #expect(gone, "sandbox outlived the gate: \(left)")
     }
 
+    /// Unprivileged, a gate killed mid-run leaves its run dir (nobody else may remove it); the
+    /// user's next run takes the dead run's free lock and removes it.
+    @Test func deadUnprivilegedGateIsSweptByTheNextRun() throws {
+      let p = try Probe(.unprivileged)
+      let uid = try runProcess(["/usr/bin/id", "-u", Probe.user], timeout: 10).stdout.trimmingCharacters(
+        in: .whitespacesAndNewlines)
+      let base = "/tmp/agentgate-\(uid)"
+      func runs() -> Set<String> {
+        Set(((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix("run.") })
+      }
+      let before = runs()
+      let marker = "agentgate-dead-\(getpid())"
+      let gate = Process()
+      let argv =
+        p.prefix + p.runArgs(timeout: 120) + ["/bin/sh", "-c", "python3 -c 'import time; time.sleep(600)' \(marker)"]
+      gate.executableURL = URL(fileURLWithPath: argv[0])
+      gate.arguments = Array(argv.dropFirst())
+      gate.environment = p.env
+      gate.standardOutput = FileHandle.nullDevice
+      gate.standardError = FileHandle.nullDevice
+      try gate.run()
+      defer {
+        kill(gate.processIdentifier, SIGKILL)
+        gate.waitUntilExit()
+        for pid in processes(containing: marker) { kill(pid, SIGKILL) }
+      }
+      #expect(waitUntil(20) { !processes(containing: marker, program: "python3").isEmpty })
+      // setpriv execs the gate: the pid is the gate's.
+      kill(gate.processIdentifier, SIGKILL)
+      gate.waitUntilExit()
+      #expect(waitUntil(5) { processes(containing: marker).isEmpty })
+      let dead = runs().subtracting(before)
+      #expect(!dead.isEmpty, "the killed gate left no run dir to sweep")
+      let next = try p.sh("true")
+      #expect(next.status == 0, "\(next.stderr)")
+      #expect(runs().intersection(dead).isEmpty, "not swept: \(runs().intersection(dead))")
+    }
+
     @Test(arguments: Who.allCases)
     func noPrivilegesNoNestedNamespacesNoKernelKnobsNoTiocsti(who: Who) throws {
       let p = try Probe(who)
