@@ -10,11 +10,49 @@ public enum WorkDirBinding: Sendable, Equatable {
   case seed(String)
 }
 
+/// Host dirs (already size- and inode-capped mounts) bound as /tmp, $HOME and /dev/shm instead
+/// of bwrap's own --size tmpfs (which caps bytes only).
+public struct ScratchBinding: Sendable, Equatable {
+  public var tmp: String
+  public var home: String
+  public var shm: String
+  public init(tmp: String, home: String, shm: String) {
+    self.tmp = tmp
+    self.home = home
+    self.shm = shm
+  }
+}
+
+/// The fetch phase's way out, as bwrap sees it: the gate's proxy socket and the forwarder binary
+/// (the agentgate executable), with the library dirs it needs outside /usr.
+public struct EgressBinding: Sendable, Equatable {
+  public var socket: String
+  public var forwarder: String
+  public var libraryDirs: [String]
+
+  public init(socket: String, forwarder: String, libraryDirs: [String] = []) {
+    self.socket = socket
+    self.forwarder = forwarder
+    self.libraryDirs = libraryDirs
+  }
+
+  /// What tools read to find the proxy (the forwarder on the sandbox's own loopback).
+  public static let proxyEnvironment: [String: String] = {
+    let url = "http://127.0.0.1:\(EgressForwarder.port)"
+    return [
+      "HTTPS_PROXY": url, "https_proxy": url, "HTTP_PROXY": url, "http_proxy": url, "ALL_PROXY": url,
+      "all_proxy": url, "NO_PROXY": "", "no_proxy": "",
+    ]
+  }()
+}
+
 extension SandboxRunner {
   /// Where a seeded work dir's source is bound (read-only) inside the sandbox.
   public static let seedMount = "/.agentgate-seed"
   /// Exit status of the seeding prelude when the tree does not fit (reported as a set-up failure).
   static let seedFailureMarker = "agentgate-sandbox: seeding the work dir failed"
+  /// The fetch phase's forwarder did not start inside the sandbox.
+  static let forwarderFailureMarker = "agentgate-sandbox: the fetch proxy forwarder did not start"
 
   /// /etc entries bound read-only from the host when they exist: loader, certificates,
   /// alternatives (compilers are links through it), protocol tables. No passwd/shadow/credentials.
@@ -28,9 +66,11 @@ extension SandboxRunner {
   /// The bwrap argv (without the bwrap path itself) for `command` under `policy`.
   /// `seccompFD`/`statusFD` are the fd numbers bwrap finds the BPF program and writes its JSON
   /// status on; nil leaves the option out.
+  /// With `egress` (the fetch phase), the proxy socket and the forwarder are bound in, the proxy
+  /// variables set, and a prelude starts the forwarder before the command.
   public static func bwrapArguments(
     policy: SandboxPolicy, workDir: WorkDirBinding, etcDir: String, command: [String],
-    seccompFD: Int32? = 3, statusFD: Int32? = 4
+    seccompFD: Int32? = 3, statusFD: Int32? = 4, egress: EgressBinding? = nil, scratch: ScratchBinding? = nil
   ) -> [String] {
     var a: [String] = [
       "--unshare-all", "--unshare-user", "--disable-userns",
@@ -41,8 +81,12 @@ extension SandboxRunner {
       "--uid", "1000", "--gid", "1000", "--hostname", "sandbox",
       "--clearenv",
     ]
-    for key in policy.environment.keys.sorted() {
-      a += ["--setenv", key, policy.environment[key]!]
+    var environment = policy.environment
+    if egress != nil {
+      for (key, value) in EgressBinding.proxyEnvironment { environment[key] = value }
+    }
+    for key in environment.keys.sorted() {
+      a += ["--setenv", key, environment[key]!]
     }
     a += [
       "--ro-bind", "/usr", "/usr",
@@ -60,13 +104,17 @@ extension SandboxRunner {
       a += ["--ro-bind", path, path]
     }
     let home = policy.environment["HOME"] ?? SandboxPolicy.sandboxHome
-    a += [
-      "--proc", "/proc", "--dev", "/dev",
-      "--size", String(policy.limits.shmBytes), "--tmpfs", "/dev/shm",
-      "--size", String(policy.limits.tmpBytes), "--tmpfs", "/tmp",
-      "--size", String(policy.limits.tmpBytes), "--tmpfs", home,
-    ]
-    var argv = command
+    a += ["--proc", "/proc", "--dev", "/dev"]
+    if let scratch {
+      a += ["--bind", scratch.shm, "/dev/shm", "--bind", scratch.tmp, "/tmp", "--bind", scratch.home, home]
+    } else {
+      a += [
+        "--size", String(policy.limits.shmBytes), "--tmpfs", "/dev/shm",
+        "--size", String(policy.limits.tmpBytes), "--tmpfs", "/tmp",
+        "--size", String(policy.limits.tmpBytes), "--tmpfs", home,
+      ]
+    }
+    var prelude: [String] = []
     switch workDir {
     case .bind(let path):
       a += ["--bind", path, SandboxPolicy.workMount]
@@ -75,11 +123,29 @@ extension SandboxRunner {
         "--size", String(policy.limits.diskBytes), "--tmpfs", SandboxPolicy.workMount,
         "--ro-bind", path, seedMount,
       ]
-      // cp -a copies links as links; the prelude then replaces itself with the command.
-      let prelude =
-        "cp -a \(seedMount)/. \(SandboxPolicy.workMount)/ || { echo '\(seedFailureMarker)' >&2; exit 125; }; "
-        + "cd \(SandboxPolicy.workMount) && exec \"$@\""
-      argv = ["/bin/sh", "-c", prelude, "agentgate-seed"] + command
+      // cp -a copies links as links.
+      prelude.append(
+        "cp -a \(seedMount)/. \(SandboxPolicy.workMount)/ || { echo '\(seedFailureMarker)' >&2; exit 125; }")
+    }
+    if let egress {
+      for dir in egress.libraryDirs { a += ["--ro-bind", dir, dir] }
+      a += [
+        "--ro-bind", egress.forwarder, EgressForwarder.binaryMount,
+        "--bind", egress.socket, EgressForwarder.socketMount,
+      ]
+      // The forwarder says `ready` on a fifo once it listens; the command starts only then.
+      prelude.append(
+        "f=$(mktemp -u /tmp/.agentgate-ready.XXXXXX) && mkfifo -m 600 \"$f\" || { echo '\(forwarderFailureMarker)' >&2; exit 125; }; "
+          + "\(EgressForwarder.binaryMount) sandbox forward --port \(EgressForwarder.port) "
+          + "--socket \(EgressForwarder.socketMount) >\"$f\" 2>/dev/null </dev/null & "
+          + "read r <\"$f\"; rm -f \"$f\"; "
+          + "[ \"$r\" = ready ] || { echo '\(forwarderFailureMarker)' >&2; exit 125; }")
+    }
+    var argv = command
+    if !prelude.isEmpty {
+      // The prelude then replaces itself with the command.
+      let script = (prelude + ["cd \(SandboxPolicy.workMount) && exec \"$@\""]).joined(separator: "\n")
+      argv = ["/bin/sh", "-c", script, "agentgate-prelude"] + command
     }
     a += ["--chdir", SandboxPolicy.workMount, "--remount-ro", "/"]
     if let seccompFD, policy.seccomp { a += ["--seccomp", String(seccompFD)] }

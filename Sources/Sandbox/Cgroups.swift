@@ -2,6 +2,13 @@
 // cgroup so the gate's own limits still hold. cgroup v1 (and hybrid, as on this machine kind) and
 // v2 are both handled. A run's cgroups are named after its sandbox uid, whose lock is the owner
 // lock: a dead run's leftovers are swept by whoever next takes that uid's lock.
+//
+// A pool, on v1: creating and removing four v1 cgroups costs milliseconds per run, so a run's
+// cgroups stay after it (emptied: every process killed) and the next holder of the same uid reuses
+// them. The uid allocator hands out the lowest free uid, so a machine keeps as many cgroups as it
+// ever ran sandboxes at once. Counters the kernel never resets (OOM kills, pids max events) are read
+// once at the start and reported as differences; the peak memory counter is reset by writing 0.
+// On v2 (where `memory.peak` cannot be reset on older kernels) each run's cgroup is removed.
 
 #if canImport(Glibc)
   import Glibc
@@ -16,6 +23,9 @@ final class RunCgroups {
   /// controller -> directory of this run's cgroup.
   let dirs: [String: String]
   private var removed = false
+  /// Kernel counters at the start of the run (a reused cgroup keeps its history).
+  private var oomBase = 0
+  private var pidsBase = 0
 
   static let v1Controllers = ["memory", "pids", "cpu", "freezer"]
   static let root = "/sys/fs/cgroup"
@@ -63,11 +73,28 @@ final class RunCgroups {
     self.dirs = dirs
   }
 
-  /// Creates the run's cgroups and sets the limits. Throws when the layout is unknown or the
-  /// gate may not create cgroups here.
+  /// Creates (or, on v1, reuses) the run's cgroups and sets the limits. The caller holds the
+  /// uid's lock. Throws when the layout is unknown or the gate may not create cgroups here.
   static func create(uid: UInt32, limits: SandboxLimits) throws(SandboxError) -> RunCgroups {
     guard let (version, parents) = parents() else {
       throw .workDir("no usable cgroup layout under \(root)")
+    }
+    if version == .v1 {
+      var dirs: [String: String] = [:]
+      for (ctrl, parent) in parents {
+        let d = "\(parent)/\(name(uid: uid))"
+        if access("\(d)/cgroup.procs", F_OK) == 0 { dirs[ctrl] = d }
+      }
+      if dirs.count == parents.count {
+        let pooled = RunCgroups(version: version, dirs: dirs)
+        pooled.killAll()
+        if (try? pooled.apply(limits)) != nil {
+          pooled.startCounters()
+          return pooled
+        }
+        // A limit the kernel refused on the reused cgroup (usage above a lowered limit): start over.
+        pooled.remove()
+      }
     }
     sweep(uid: uid)
     var dirs: [String: String] = [:]
@@ -87,7 +114,23 @@ final class RunCgroups {
       run.remove()
       throw error
     }
+    run.startCounters()
     return run
+  }
+
+  /// Resets the peak and notes where the never-reset counters stand.
+  private func startCounters() {
+    if version == .v1, let mem = dirs["memory"] {
+      try? writeFile("\(mem)/memory.max_usage_in_bytes", "0")
+    }
+    oomBase = oomKills
+    pidsBase = pidsLimitHits
+  }
+
+  /// The run is over: on v1 the (emptied) cgroups stay for the uid's next run; on v2 they go.
+  func release() {
+    killAll()
+    if version == .v2 { remove() }
   }
 
   private func apply(_ l: SandboxLimits) throws(SandboxError) {
@@ -131,18 +174,22 @@ final class RunCgroups {
     return 0
   }
 
-  /// The memory limit killed something.
+  /// The memory limit killed something (since this run started).
   var oomKills: Int {
-    version == .v1
+    let total =
+      version == .v1
       ? counter("\(dirs["memory"] ?? "")/memory.oom_control", "oom_kill")
       : counter("\(dirs["unified"] ?? "")/memory.events", "oom_kill")
+    return total - oomBase
   }
 
-  /// A fork failed at the process limit.
+  /// A fork failed at the process limit (since this run started).
   var pidsLimitHits: Int {
-    version == .v1
+    let total =
+      version == .v1
       ? counter("\(dirs["pids"] ?? "")/pids.events", "max")
       : counter("\(dirs["unified"] ?? "")/pids.events", "max")
+    return total - pidsBase
   }
 
   private func pids() -> [pid_t] {
@@ -169,7 +216,8 @@ final class RunCgroups {
         if let freezer { try? writeFile(freezer, "FROZEN") }
         for p in list { kill(p, SIGKILL) }
         if let freezer { try? writeFile(freezer, "THAWED") }
-        var ts = timespec(tv_sec: 0, tv_nsec: 5_000_000)
+        // Killed processes leave the list once the kernel has reaped them.
+        var ts = timespec(tv_sec: 0, tv_nsec: 500_000)
         nanosleep(&ts, nil)
       }
     }
@@ -188,7 +236,7 @@ final class RunCgroups {
     }
   }
 
-  deinit { remove() }
+  deinit { if version == .v2 { remove() } }
 }
 
 extension String {

@@ -29,7 +29,9 @@ public struct SandboxCheck: Sendable, Codable, Equatable {
 }
 
 extension SandboxRunner {
-  public func check() -> SandboxCheck {
+  /// `forwarder`: the agentgate executable; when given, the fetch phase is probed too (the proxy
+  /// socket and the forwarder bound into a real sandbox, a CONNECT to a host off the allowlist).
+  public func check(forwarder: String? = nil) -> SandboxCheck {
     var items: [SandboxCheck.Item] = []
     func add(_ name: String, _ holds: Bool, _ detail: String) {
       items.append(.init(name: name, holds: holds, detail: detail))
@@ -56,6 +58,7 @@ extension SandboxRunner {
         add("bwrap-found", false, error.description)
       }
       usable = probe(&items)
+      if let forwarder, usable { probeFetch(&items, forwarder: forwarder) }
     }
     if policy.backend != .container {
       let (answers, why) = containerEngineAnswers()
@@ -67,16 +70,20 @@ extension SandboxRunner {
       add("unprivileged-uid", true, "not root: runs as the invoking uid \(getuid()) with no capabilities")
     }
     cgroupItem(&items, isRoot: isRoot)
-    if isRoot {
-      add(
-        "disk-quota", true,
-        "tmpfs mounted by the gate with size= and nr_inodes= (\(policy.limits.diskBytes) bytes, "
-          + "\(QuotaWorkDir.inodeCap(forBytes: policy.limits.diskBytes)) inodes)")
-    } else {
-      add(
-        "disk-quota", true,
-        "tmpfs inside the sandbox (bwrap --size \(policy.limits.diskBytes)) seeded with a copy: bytes capped, "
-          + "inodes not; no --copy-back; RLIMIT_FSIZE per file")
+    if policy.backend == .bwrap {
+      let enforcement = limitEnforcement()
+      let weaker = enforcement.contains { $0.strength == .weaker }
+      for e in enforcement {
+        add("limit-\(e.kind.rawValue)", e.strength == .enforced, "\(e.strength.rawValue): \(e.mechanism)")
+      }
+      if weaker {
+        add(
+          "weaker-limits", policy.allowWeakerLimits,
+          policy.allowWeakerLimits
+            ? "allowed by the machine configuration: runs go ahead with the weaker limits above"
+            : "NOT allowed: runs fail closed (exit 125, replay error) until the machine configuration allows them")
+        usable = usable && policy.allowWeakerLimits
+      }
     }
     add(
       "vsock", true,
@@ -87,7 +94,7 @@ extension SandboxRunner {
   }
 
   private func cgroupItem(_ items: inout [SandboxCheck.Item], isRoot: Bool) {
-    let fallback = "rlimits only: RLIMIT_DATA per process, RLIMIT_NPROC per uid, RLIMIT_CPU"
+    let fallback = "rlimits only (see the limit-* items for what holds how)"
     guard isRoot else {
       items.append(.init(name: "cgroups", holds: false, detail: "not root: cannot create cgroups; \(fallback)"))
       return
@@ -114,9 +121,42 @@ extension SandboxRunner {
     }
   }
 
+  /// Runs a fetch-phase sandbox whose command asks the proxy for a host that is not allowed: the
+  /// forwarder must start, the proxy must answer 403 and log the refusal. Not part of `usable`
+  /// (replays without fetch steps do not need it).
+  private func probeFetch(_ items: inout [SandboxCheck.Item], forwarder: String) {
+    var small = policy
+    small.allowWeakerLimits = true
+    small.limits = SandboxLimits(
+      wallClockSeconds: 30, memoryBytes: 256 << 20, processes: 64, cpus: 1, diskBytes: 8 << 20,
+      tmpBytes: 8 << 20, shmBytes: 8 << 20)
+    let egress = FetchEgress(policy: EgressPolicy(allowedHosts: []), forwarder: forwarder)
+    // curl through the proxy variables' address, as a fetch tool would.
+    let script =
+      "curl -s -o /dev/null -w '%{http_code}' -p -x http://127.0.0.1:3128 http://agentgate-check.invalid:443/ "
+      + "2>/dev/null; echo; echo probe-done"
+    do {
+      let work = try QuotaWorkDir.create(policy: small)
+      defer { work.remove() }
+      let r = try SandboxRunner(policy: small).run(
+        command: ["/bin/sh", "-c", script], in: work, timeout: 30, egress: egress)
+      let refused = r.egress.contains { !$0.allowed && $0.host == "agentgate-check.invalid" }
+      items.append(
+        .init(
+          name: "fetch-proxy", holds: refused,
+          detail: refused
+            ? "forwarder started in the sandbox; the gate's proxy refused a host off the allowlist (403)"
+            : "the proxy saw no request from the sandbox (is curl installed?): \(r.outputTail.suffix(200))"))
+    } catch {
+      items.append(.init(name: "fetch-proxy", holds: false, detail: "fetch phase unavailable: \(error)"))
+    }
+  }
+
   /// Runs a real sandbox that reports what it sees; each guarantee becomes an item.
   private func probe(_ items: inout [SandboxCheck.Item]) -> Bool {
     var small = policy
+    // The probe is the gate's own command: it reads what holds, whatever the limits.
+    small.allowWeakerLimits = true
     small.limits = SandboxLimits(
       wallClockSeconds: 30, memoryBytes: 256 << 20, processes: 64, cpus: 1, diskBytes: 8 << 20,
       tmpBytes: 8 << 20, shmBytes: 8 << 20)

@@ -19,6 +19,7 @@ enum GNU {
     -> Int32
   typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
 
+  static let pidfdOpen = symbol("pidfd_open", as: PidfdOpen.self)
   static let pipe2 = symbol("pipe2", as: Pipe2.self)
   static let memfdCreate = symbol("memfd_create", as: MemfdCreate.self)
   static let addCloseFrom = symbol("posix_spawn_file_actions_addclosefrom_np", as: AddCloseFrom.self)

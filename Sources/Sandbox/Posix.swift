@@ -7,7 +7,7 @@
 #endif
 
 /// An owned file descriptor, closed in deinit.
-final class FileDescriptor {
+final class FileDescriptor: @unchecked Sendable {
   private(set) var raw: Int32
   init(_ raw: Int32) { self.raw = raw }
   deinit { closeNow() }
@@ -145,6 +145,24 @@ func runHelper(_ path: String, _ args: [String], env: [String] = [], timeout: Do
   return (killed ? nil : st.exitCode, String(decoding: bytes, as: UTF8.self))
 }
 
+/// Waits until process `pid` (not necessarily a child) has exited, or `timeout` passes: a pidfd
+/// becomes readable on exit. Without pidfd_open (glibc < 2.36) it returns at once.
+func waitForExit(of pid: pid_t, timeout: Double) {
+  guard let open = GNU.pidfdOpen else { return }
+  let raw = open(pid, 0)
+  guard raw >= 0 else { return }  // ESRCH: already gone
+  let fd = FileDescriptor(raw)
+  var p = pollfd(fd: fd.raw, events: Int16(POLLIN), revents: 0)
+  let deadline = monotonicNow() + timeout
+  while true {
+    let left = deadline - monotonicNow()
+    guard left > 0 else { return }
+    let n = poll(&p, 1, Int32((left * 1000).rounded(.up)))
+    if n < 0 && errno == EINTR { continue }
+    return
+  }
+}
+
 func monotonicNow() -> Double {
   var ts = timespec()
   clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -203,4 +221,20 @@ func secureDirectory(_ path: String, mode: mode_t) throws(SandboxError) {
   guard st.st_uid == getuid() else { throw .unsafePath(path, reason: "owned by uid \(st.st_uid)") }
   guard st.st_mode & 0o022 == 0 else { throw .unsafePath(path, reason: "writable by group or others") }
   chmod(path, mode)
+}
+
+/// True when every directory on the way to `path` lets other users through (o+x) and the path
+/// itself is readable (and, with `executable`, executable) by them.
+func isReachableByOthers(_ path: String, executable: Bool = false) -> Bool {
+  var current = ""
+  let parts = path.split(separator: "/")
+  for (i, part) in parts.enumerated() {
+    current += "/" + part
+    var st = stat()
+    guard stat(current, &st) == 0 else { return false }
+    let last = i == parts.count - 1
+    let needed: mode_t = last ? (S_IROTH | (executable || (st.st_mode & S_IFMT) == S_IFDIR ? S_IXOTH : 0)) : S_IXOTH
+    if st.st_mode & needed != needed { return false }
+  }
+  return true
 }

@@ -25,10 +25,14 @@ public struct ReplayRunner: Sendable {
   public let runner: SandboxRunner
   /// Bytes of output kept per step (the tail).
   public var outputLimit: Int
+  /// The network of `fetch` steps (the gate's allowlisting proxy); build and test steps never
+  /// have any. A fetch step without it is an error, never a run with open network.
+  public var egress: FetchEgress?
 
-  public init(runner: SandboxRunner, outputLimit: Int = 16 << 10) {
+  public init(runner: SandboxRunner, outputLimit: Int = 16 << 10, egress: FetchEgress? = nil) {
     self.runner = runner
     self.outputLimit = outputLimit
+    self.egress = egress
   }
 
   /// Build and test commands for the project at the top of `dir`, by the first marker file found
@@ -88,10 +92,21 @@ public struct ReplayRunner: Sendable {
             limitHit: .wallClock, outputTail: "not started: the replay's wall clock ran out"))
         return ReplayOutcome(status: .failed, backend: backend, steps: done)
       }
+      if step.kind == .fetch && egress == nil {
+        return ReplayOutcome(
+          status: .error, backend: backend, steps: done,
+          reason: "a fetch step ('\(step.command)') needs the machine's proxy configuration; none was given")
+      }
       do {
         let r = try runner.run(
-          command: ["/bin/sh", "-c", step.command], in: work, timeout: left, outputLimit: outputLimit)
-        done.append(r.replayStep(kind: step.kind, command: step.command, origin: step.origin))
+          command: ["/bin/sh", "-c", step.command], in: work, timeout: left, outputLimit: outputLimit,
+          egress: step.kind == .fetch ? egress : nil)
+        var replayed = r.replayStep(kind: step.kind, command: step.command, origin: step.origin)
+        // The report shows what the proxy refused (hosts and reasons only, never headers).
+        for d in r.egress where !d.allowed {
+          replayed.outputTail += "\nagentgate fetch proxy: refused \(d.host):\(d.port) (\(d.reason))"
+        }
+        done.append(replayed)
         if !done[done.count - 1].succeeded {
           return ReplayOutcome(status: .failed, backend: backend, steps: done)
         }

@@ -23,6 +23,8 @@ public enum SandboxError: Error, CustomStringConvertible, Equatable, Sendable {
   case imageNotPinned(String)
   /// The request itself is unusable (empty command, option not supported in this mode).
   case invalidRequest(String)
+  /// Limits that would hold only more weakly than asked here (each "kind: how"), not allowed.
+  case limitNotEnforceable([String])
 
   public var description: String {
     switch self {
@@ -50,6 +52,10 @@ public enum SandboxError: Error, CustomStringConvertible, Equatable, Sendable {
         + "configuration"
     case .invalidRequest(let why):
       "invalid sandbox request: \(why)"
+    case .limitNotEnforceable(let limits):
+      "the sandbox cannot enforce these limits as asked on this machine: \(limits.joined(separator: "; ")); "
+        + "run as root (cgroups), or accept weaker limits explicitly (machine configuration "
+        + "'allow_weaker_limits = true'; 'sandbox run --allow-weaker-limits')"
     }
   }
 }

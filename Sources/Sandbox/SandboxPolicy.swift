@@ -70,6 +70,10 @@ public struct SandboxPolicy: Sendable, Equatable {
   public var stateDir: String
   /// Per-run sandbox uids (root only) are taken from this range under a lock.
   public var uidRange: ClosedRange<UInt32>
+  /// Run even when a limit holds more weakly than asked (unprivileged: memory per process, CPU
+  /// time not rate, no inode cap). Off: such a run fails with `limitNotEnforceable` (fail closed).
+  /// Only the machine configuration may turn it on.
+  public var allowWeakerLimits: Bool
 
   public static let sandboxHome = "/home/sandbox"
   public static let workMount = "/work"
@@ -79,7 +83,7 @@ public struct SandboxPolicy: Sendable, Equatable {
     cacheBinds: [String] = [], network: Bool = false, environment: [String: String]? = nil,
     limits: SandboxLimits = .defaults, seccomp: Bool = true, containerEngine: String = "docker",
     containerImage: String? = nil, stateDir: String = "/run/agentgate",
-    uidRange: ClosedRange<UInt32> = 200_000...200_999
+    uidRange: ClosedRange<UInt32> = 200_000...200_999, allowWeakerLimits: Bool = false
   ) {
     let toolchains = readOnlyBinds ?? SandboxPolicy.defaultToolchains()
     self.backend = backend
@@ -94,6 +98,7 @@ public struct SandboxPolicy: Sendable, Equatable {
     self.containerImage = containerImage
     self.stateDir = stateDir
     self.uidRange = uidRange
+    self.allowWeakerLimits = allowWeakerLimits
   }
 
   /// The Swift toolchain at /opt/swift when present.

@@ -29,6 +29,10 @@ public struct SandboxResult: Sendable, Equatable {
   public var outputBytes: Int
   /// Loud remarks (backend none, limits enforced by rlimits only...).
   public var notes: [String]
+  /// The fetch phase: what the proxy decided (empty for runs without network).
+  public var egress: [EgressDecision] = []
+  /// Where the sandbox's own time went (set-up, the run, teardown), for `sandbox bench`.
+  public var phases: [SandboxPhase] = []
 
   public var timedOut: Bool { limitHit == .wallClock }
 
@@ -47,8 +51,60 @@ public struct SandboxResult: Sendable, Equatable {
   }
 }
 
+/// One timed step of a sandboxed run.
+public struct SandboxPhase: Sendable, Equatable {
+  public var name: String
+  public var seconds: Double
+  public init(name: String, seconds: Double) {
+    self.name = name
+    self.seconds = seconds
+  }
+}
+
+/// Records consecutive phases: each `mark` closes the phase that began at the previous mark.
+struct PhaseClock {
+  private var last = monotonicNow()
+  private(set) var phases: [SandboxPhase] = []
+  /// Closes a phase at `at` (a moment between the last mark and now).
+  mutating func split(_ name: String, at: Double) {
+    phases.append(SandboxPhase(name: name, seconds: at - last))
+    last = at
+  }
+
+  mutating func mark(_ name: String) {
+    let now = monotonicNow()
+    phases.append(SandboxPhase(name: name, seconds: now - last))
+    last = now
+  }
+}
+
+/// The fetch phase's network: the gate's allowlisting proxy, reached through a forwarder inside
+/// the sandbox.
+public struct FetchEgress: Sendable, Equatable {
+  public var policy: EgressPolicy
+  /// A binary that implements `sandbox forward` (the agentgate executable itself).
+  public var forwarder: String
+
+  public init(policy: EgressPolicy, forwarder: String) {
+    self.policy = policy
+    self.forwarder = forwarder
+  }
+
+  /// This process's executable (/proc/self/exe): the forwarder when the gate is the agentgate
+  /// binary itself. Not for test runners (their executable has no `sandbox forward`).
+  public static func currentExecutable() -> String? {
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    guard n > 0 else { return nil }
+    buf[n] = 0
+    return cString(buf)
+  }
+}
+
 public struct SandboxRunner: Sendable {
   public let policy: SandboxPolicy
+  /// Built once, shared by every run of this runner (and its copies).
+  private let seccompProgram = SeccompProgram()
 
   public init(policy: SandboxPolicy) {
     self.policy = policy
@@ -70,31 +126,37 @@ public struct SandboxRunner: Sendable {
   /// fresh quota'd dir, and (with `copyBack`) the result copied back without following links.
   public func run(
     command: [String], workDir: String, timeout: Double? = nil, outputLimit: Int = 64 << 10,
-    copyBack: Bool = false, onOutput: ((UnsafeRawBufferPointer) -> Void)? = nil
+    copyBack: Bool = false, egress: FetchEgress? = nil, onOutput: ((UnsafeRawBufferPointer) -> Void)? = nil
   ) throws(SandboxError) -> SandboxResult {
     guard !command.isEmpty else { throw .invalidRequest("no command given") }
-    if copyBack && geteuid() != 0 && policy.backend == .bwrap {
-      throw QuotaWorkDir.copyBackUnsupported
-    }
     let work = try QuotaWorkDir.create(policy: policy)
     defer { work.remove() }
+    if copyBack && work.method == .sandboxTmpfs && policy.backend == .bwrap {
+      throw QuotaWorkDir.copyBackUnsupported
+    }
     try work.fill(from: workDir)
-    let result = try run(command: command, in: work, timeout: timeout, outputLimit: outputLimit, onOutput: onOutput)
+    let result = try run(
+      command: command, in: work, timeout: timeout, outputLimit: outputLimit, egress: egress, onOutput: onOutput)
     if copyBack { try work.copyBack(to: workDir) }
     return result
   }
 
   /// Runs `command` in a prepared quota'd work dir (the replay path: the caller exported a tree
   /// into `work.path`). Several commands may run in the same work dir one after the other.
+  /// With `egress` (the fetch phase) the command's only network is the gate's allowlisting proxy;
+  /// without it there is no network at all.
   public func run(
     command: [String], in work: QuotaWorkDir, timeout: Double? = nil, outputLimit: Int = 64 << 10,
-    onOutput: ((UnsafeRawBufferPointer) -> Void)? = nil
+    egress: FetchEgress? = nil, onOutput: ((UnsafeRawBufferPointer) -> Void)? = nil
   ) throws(SandboxError) -> SandboxResult {
     guard !command.isEmpty else { throw .invalidRequest("no command given") }
     let wall = min(timeout ?? policy.limits.wallClockSeconds, policy.limits.wallClockSeconds)
+    if egress != nil && policy.backend != .bwrap {
+      throw .invalidRequest("the fetch phase (network through the gate's proxy) needs the bwrap backend")
+    }
     switch policy.backend {
     case .bwrap:
-      return try runBwrap(command, work, wall, outputLimit, onOutput)
+      return try runBwrap(command, work, wall, outputLimit, egress, onOutput)
     case .none:
       return try runUnsandboxed(command, work, wall, outputLimit, onOutput)
     case .container:
@@ -105,9 +167,10 @@ public struct SandboxRunner: Sendable {
   // MARK: - bwrap
 
   private func runBwrap(
-    _ command: [String], _ work: QuotaWorkDir, _ wall: Double, _ outputLimit: Int,
+    _ command: [String], _ work: QuotaWorkDir, _ wall: Double, _ outputLimit: Int, _ egress: FetchEgress?,
     _ onOutput: ((UnsafeRawBufferPointer) -> Void)?
   ) throws(SandboxError) -> SandboxResult {
+    var clock = PhaseClock()
     let bwrap = try bwrapExecutable()
     let isRoot = geteuid() == 0
     var notes: [String] = []
@@ -126,29 +189,58 @@ public struct SandboxRunner: Sendable {
         "--bounding-set=-all", "--no-new-privs", "--",
       ]
       binding = .bind(work.path)
+    } else if let holder = work.holder {
+      // Enter the holder's namespaces (where the quota tmpfs is mounted) before bwrap.
+      guard let nsenter = findExecutable("nsenter", in: ["/usr/bin", "/bin"]) else {
+        throw .sandboxStartFailed("nsenter (util-linux) is missing: cannot reach the quota'd work dir")
+      }
+      setpriv = [nsenter, "--target", String(holder.pid), "--user", "--mount", "--preserve-credentials", "--"]
+      binding = .bind(work.mountPoint)
     } else {
       binding = .seed(work.path)
     }
+    clock.mark("adopt work dir")
     let etc = try EtcDir(runDir: work.runDir, owner: work.owner)
+    clock.mark("etc files")
     var cgroups: RunCgroups?
     if isRoot, let lease = work.lease {
       do {
         cgroups = try RunCgroups.create(uid: lease.uid, limits: policy.limits)
       } catch {
-        notes.append("cgroups unavailable (\(error)); memory/processes/CPU limited by rlimits only")
+        notes.append("cgroups unavailable (\(error))")
       }
-    } else {
-      notes.append("not root: memory, processes and CPU limited by rlimits only")
     }
-    defer {
-      cgroups?.killAll()
-      cgroups?.remove()
+    defer { cgroups?.release() }
+    let enforcement = limitEnforcement(cgroups: cgroups?.version, quota: work.method)
+    try requireLimits(enforcement)
+    for w in enforcement where w.strength == .weaker {
+      notes.append("weaker limit (allowed by the machine configuration): \(w.kind.rawValue): \(w.mechanism)")
     }
+    clock.mark("cgroups set-up")
+    var proxy: EgressProxy?
+    var egressBinding: EgressBinding?
+    if let egress {
+      // As root the run is a per-run uid: the forwarder must be readable and executable by others.
+      if isRoot && !isReachableByOthers(egress.forwarder, executable: true) {
+        throw .sandboxStartFailed(
+          "the fetch-phase forwarder \(egress.forwarder) is not reachable by the per-run sandbox uid; install "
+            + "agentgate where every user may run it (e.g. /usr/local/bin)")
+      }
+      let started = try EgressProxy(socketPath: "\(etc.path)/proxy.sock", policy: egress.policy)
+      proxy = started
+      if isRoot, let lease = work.lease { try started.handSocket(to: lease.uid) }
+      egressBinding = EgressBinding(
+        socket: started.socketPath, forwarder: egress.forwarder,
+        libraryDirs: SandboxRunner.loadedLibraryDirs(outside: ["/usr"] + policy.readOnlyBinds))
+    }
+    defer { proxy?.stop() }
+    clock.mark("proxy")
     var seccompFD: FileDescriptor?
-    if policy.seccomp { seccompFD = try SeccompFilter().exportBPF() }
+    if policy.seccomp { seccompFD = try seccompProgram.memfd() }
+    clock.mark("seccomp filter")
     let args = SandboxRunner.bwrapArguments(
       policy: policy, workDir: binding, etcDir: etc.path, command: command,
-      seccompFD: seccompFD == nil ? nil : 3, statusFD: 4)
+      seccompFD: seccompFD == nil ? nil : 3, statusFD: 4, egress: egressBinding, scratch: work.scratch)
     let launch = launcher(cgroups: cgroups, wall: wall) + setpriv + [bwrap] + args
     let (outR, outW) = try makePipe()
     let (stR, stW) = try makePipe()
@@ -159,8 +251,11 @@ public struct SandboxRunner: Sendable {
     outW.closeNow()
     stW.closeNow()
     seccompFD?.closeNow()
-    let watcher = try DeathWatcher(sweepUID: isRoot ? work.lease?.uid : nil, setpriv: setpriv.first)
+    clock.mark("spawn")
+    let watcher = try DeathWatcher(
+      sweepUID: isRoot ? work.lease?.uid : nil, setpriv: setpriv.first, holding: isRoot ? work.lease : nil)
     defer { watcher.stop() }
+    clock.mark("watcher start")
     let sup = supervise(
       pid: pid, output: outR, status: stR, deadline: started + wall, outputLimit: outputLimit,
       onOutput: onOutput, onChildPid: watcher.watch
@@ -170,6 +265,8 @@ public struct SandboxRunner: Sendable {
       cgroups?.killAll()
     }
     let duration = monotonicNow() - started
+    if let at = sup.childStartedAt { clock.split("sh, setpriv, bwrap clone (child pid reported)", at: at) }
+    clock.mark("namespaces + mounts, command, teardown")
     guard sup.childPid != nil || sup.timedOut else {
       // bwrap never started the command: a set-up failure, never a verdict on the command.
       let why = sup.tail.trimmingCharacters(in: " \n")
@@ -178,12 +275,26 @@ public struct SandboxRunner: Sendable {
     if sup.status.exitCode == 125, sup.tail.contains(SandboxRunner.seedFailureMarker) {
       throw .workDir("the tree does not fit in the work dir quota (\(policy.limits.diskBytes) bytes)")
     }
+    if sup.status.exitCode == 125, sup.tail.contains(SandboxRunner.forwarderFailureMarker) {
+      throw .sandboxStartFailed(
+        "the fetch-phase forwarder (\(egress?.forwarder ?? "?") sandbox forward) did not start inside the sandbox")
+    }
+    watcher.stop()
+    clock.mark("watcher stop")
+    // bwrap may exit a moment before its PID-namespace init has torn the namespace down; once the
+    // init is gone, so is everything it held, and the cgroups are empty without a kill loop.
+    if let child = sup.childPid { waitForExit(of: child, timeout: 2) }
     cgroups?.killAll()
     var result = SandboxResult(
       exitStatus: sup.timedOut ? nil : sup.status.exitCode, signal: sup.timedOut ? SIGKILL : sup.status.signal,
       durationSeconds: duration, peakMemoryBytes: cgroups?.peakMemoryBytes ?? sup.maxRSS,
       limitHit: nil, outputTail: sup.tail, outputBytes: sup.bytes, notes: notes)
     result.limitHit = classify(sup, cgroups: cgroups, work: work)
+    cgroups?.release()
+    clock.mark("cgroups teardown")
+    proxy?.stop()
+    result.egress = proxy?.decisions ?? []
+    result.phases = clock.phases
     return result
   }
 
@@ -192,7 +303,7 @@ public struct SandboxRunner: Sendable {
     if let cgroups, cgroups.oomKills > 0 { return .memory }
     guard sup.status.exitCode != 0 else { return nil }
     if let cgroups, cgroups.pidsLimitHits > 0 { return .processes }
-    if work.method == .tmpfsMount && work.isFull { return .disk }
+    if work.method != .sandboxTmpfs && work.isFull { return .disk }
     return nil
   }
 
@@ -221,7 +332,9 @@ public struct SandboxRunner: Sendable {
       exec "$@"
       """
     return ["/bin/sh", "-c", script, "agentgate-launch", String(procsFiles.count)] + procsFiles + [
-      String(capped(6, l.processes)),
+      // With a pids cgroup, RLIMIT_NPROC stays a little above it so the cgroup trips first and
+      // the run is reported as having hit the process limit.
+      String(capped(6, cgroups == nil ? l.processes : l.processes + 16)),
       String(capped(1, l.diskBytes) / 512),
       String(capped(0, cpuSeconds)),
       String(capped(7, 4096)),
@@ -308,6 +421,8 @@ public struct SandboxRunner: Sendable {
     var bytes: Int
     var timedOut: Bool
     var childPid: pid_t?
+    /// When bwrap reported the command started.
+    var childStartedAt: Double?
   }
 
   /// Reads output (tail kept, bytes counted) and bwrap's JSON status until both pipes close
@@ -320,6 +435,7 @@ public struct SandboxRunner: Sendable {
     var tail = OutputTail(limit: outputLimit)
     var statusText: [UInt8] = []
     var childPid: pid_t?
+    var childStartedAt: Double?
     var timedOut = false
     var openOut = true
     var openStatus = status != nil
@@ -358,6 +474,7 @@ public struct SandboxRunner: Sendable {
           statusText += buf[0..<got]
           if childPid == nil, let found = SandboxRunner.childPid(inStatus: statusText) {
             childPid = found
+            childStartedAt = monotonicNow()
             onChildPid(found)
           }
         }
@@ -366,7 +483,8 @@ public struct SandboxRunner: Sendable {
     if timedOut || openOut || openStatus { kill(pid, SIGKILL) }
     let (st, rss) = waitFor(pid)
     return Supervision(
-      status: st, maxRSS: rss, tail: tail.text, bytes: tail.total, timedOut: timedOut, childPid: childPid)
+      status: st, maxRSS: rss, tail: tail.text, bytes: tail.total, timedOut: timedOut, childPid: childPid,
+      childStartedAt: childStartedAt)
   }
 
   /// The `"child-pid": N` bwrap writes on --json-status-fd once the command is started.
@@ -436,8 +554,8 @@ final class EtcDir {
 
 extension QuotaWorkDir {
   static let copyBackUnsupported = SandboxError.invalidRequest(
-    "--copy-back needs root (the quota'd work dir is then a gate-owned tmpfs mount); unprivileged, the "
-      + "work dir exists only inside the sandbox")
+    "--copy-back needs a quota'd work dir the gate can reach (root, or a user namespace for the quota "
+      + "mount); here the work dir exists only inside the sandbox")
 }
 
 /// Kills the sandbox's PID-namespace init if the gate dies (even by SIGKILL): a host-side shell,
@@ -451,7 +569,9 @@ final class DeathWatcher {
 
   /// `sweepUID`: as root, the run's own (locked, exclusive) uid: on the gate's death every process
   /// of that uid is killed too, so a death before the init's pid was known still leaves nothing.
-  init(sweepUID: UInt32?, setpriv: String?) throws(SandboxError) {
+  /// `holding`: the watcher keeps a copy of that uid's lock until it is done, so no new run can
+  /// take the uid while the watcher may still sweep it.
+  init(sweepUID: UInt32?, setpriv: String?, holding lease: SandboxUIDLease? = nil) throws(SandboxError) {
     let (r, w) = try makePipe()
     var script = "read pid; read ignored; [ -n \"$pid\" ] && kill -KILL \"$pid\" 2>/dev/null"
     var args: [String] = []
@@ -459,9 +579,10 @@ final class DeathWatcher {
       script += "; exec \"$1\" --reuid=\"$2\" --regid=\"$2\" --clear-groups -- /bin/sh -c 'kill -KILL -1'"
       args = [setpriv, String(sweepUID)]
     }
+    var fds: [(source: Int32, target: Int32)] = [(r.raw, 0)]
+    if let lease { fds.append((lease.lockFD, 3)) }
     pid = try spawn(
-      path: "/bin/sh", argv: ["/bin/sh", "-c", script, "agentgate-watch"] + args, env: [], fds: [(r.raw, 0)],
-      cwd: "/")
+      path: "/bin/sh", argv: ["/bin/sh", "-c", script, "agentgate-watch"] + args, env: [], fds: fds, cwd: "/")
     feed = w
   }
 
@@ -481,4 +602,23 @@ final class DeathWatcher {
   }
 
   deinit { stop() }
+}
+
+extension SandboxRunner {
+  /// Directories of the shared libraries this process has loaded that lie outside `covered`
+  /// (the Swift runtime under a toolchain dir, say): the forwarder, the same executable, needs
+  /// them inside the sandbox.
+  static func loadedLibraryDirs(outside covered: [String]) -> [String] {
+    guard let maps = readSmallFile("/proc/self/maps", limit: 4 << 20) else { return [] }
+    var dirs: Set<String> = []
+    for line in maps.split(separator: "\n") {
+      guard let slash = line.firstIndex(of: "/") else { continue }
+      let path = String(line[slash...])
+      guard path.contains(".so"), let last = path.lastIndex(of: "/") else { continue }
+      let dir = String(path[..<last])
+      if covered.contains(where: { dir == $0 || dir.hasPrefix($0 + "/") }) { continue }
+      dirs.insert(dir)
+    }
+    return dirs.sorted()
+  }
 }

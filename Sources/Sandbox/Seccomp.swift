@@ -3,6 +3,7 @@
 // denies is what lets a build reach the kernel or the host beyond its namespaces.
 
 internal import CSeccomp
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -108,5 +109,38 @@ final class SeccompFilter {
     try check(seccomp_export_bpf(ctx, fd), "seccomp_export_bpf")
     guard lseek(fd, 0, SEEK_SET) == 0 else { throw .systemCall("lseek(seccomp memfd)", errno: errno) }
     return owned
+  }
+}
+
+/// The filter's BPF program, built once per runner and handed to each run in a fresh memfd
+/// (libseccomp's rule compilation is then off the per-run path).
+final class SeccompProgram: Sendable {
+  private let bytes = Mutex<[UInt8]?>(nil)
+
+  /// A memfd (offset 0) holding the program, built on first use.
+  func memfd() throws(SandboxError) -> FileDescriptor {
+    let program = try bytes.withLock { cached throws(SandboxError) -> [UInt8] in
+      if let cached { return cached }
+      let fd = try SeccompFilter().exportBPF()
+      var out: [UInt8] = []
+      var buf = [UInt8](repeating: 0, count: 4096)
+      while true {
+        let n = read(fd.raw, &buf, buf.count)
+        if n < 0 && errno == EINTR { continue }
+        guard n >= 0 else { throw .systemCall("read(seccomp memfd)", errno: errno) }
+        if n == 0 { break }
+        out += buf[0..<n]
+      }
+      guard !out.isEmpty else { throw .seccomp("seccomp_export_bpf wrote nothing", code: -1) }
+      cached = out
+      return out
+    }
+    guard let memfdCreate = GNU.memfdCreate else { throw .systemCall("memfd_create", errno: ENOSYS) }
+    let raw = memfdCreate("agentgate-seccomp", GNU.MFD_CLOEXEC)
+    guard raw >= 0 else { throw .systemCall("memfd_create", errno: errno) }
+    let fd = FileDescriptor(raw)
+    let ok = program.withUnsafeBytes { p in write(raw, p.baseAddress, p.count) == p.count }
+    guard ok, lseek(raw, 0, SEEK_SET) == 0 else { throw .systemCall("write(seccomp memfd)", errno: errno) }
+    return fd
   }
 }

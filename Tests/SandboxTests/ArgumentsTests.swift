@@ -99,7 +99,41 @@ import Testing
     #expect(Array(a[(i - 3)...(i - 2)]) == ["--size", String(policy.limits.diskBytes)])
     let dash = a.firstIndex(of: "--")!
     #expect(Array(a[(dash + 1)...(dash + 2)]) == ["/bin/sh", "-c"])
-    #expect(Array(a.suffix(3)) == ["agentgate-seed", "make", "test"])
+    #expect(Array(a.suffix(3)) == ["agentgate-prelude", "make", "test"])
+  }
+
+  @Test func fetchPhaseBindsTheSocketAndForwarderSetsTheProxyAndWaitsForReady() {
+    let egress = EgressBinding(
+      socket: "/run/agentgate/runs/1/etc/proxy.sock", forwarder: "/usr/local/bin/agentgate",
+      libraryDirs: ["/opt/swift/usr/lib/swift/linux"])
+    let a = SandboxRunner.bwrapArguments(
+      policy: policy, workDir: .bind("/w"), etcDir: "/e", command: ["pip", "download", "six"], egress: egress)
+    #expect(values(a, "--bind", width: 2).contains([egress.socket, EgressForwarder.socketMount]))
+    #expect(values(a, "--ro-bind", width: 2).contains([egress.forwarder, EgressForwarder.binaryMount]))
+    #expect(values(a, "--ro-bind", width: 2).contains([egress.libraryDirs[0], egress.libraryDirs[0]]))
+    #expect(values(a, "--setenv", width: 2).contains(["HTTPS_PROXY", "http://127.0.0.1:3128"]))
+    #expect(a.contains("--unshare-all") && !a.contains("--share-net"))
+    let dash = a.firstIndex(of: "--")!
+    let script = a[dash + 3]
+    #expect(script.contains("\(EgressForwarder.binaryMount) sandbox forward --port 3128"))
+    #expect(script.contains("[ \"$r\" = ready ]"))
+    #expect(Array(a.suffix(3)) == ["pip", "download", "six"])
+    // Without egress: no proxy, no socket, no forwarder.
+    let offline = args(.bind("/w"))
+    #expect(!offline.contains { $0.contains("PROXY") || $0.hasPrefix("/.agentgate") })
+  }
+
+  @Test func reachabilityByOthersFollowsEveryDirectory() throws {
+    let dir = TempDir(prefix: "agentgate-reach")
+    try dir.write("bin/tool", "#!/bin/sh\n", executable: true)
+    chmod(dir.path, 0o700)
+    #expect(!isReachableByOthers(dir.file("bin/tool"), executable: true))
+    chmod(dir.path, 0o755)
+    chmod(dir.file("bin"), 0o755)
+    #expect(isReachableByOthers(dir.file("bin/tool"), executable: true))
+    chmod(dir.file("bin/tool"), 0o744)
+    #expect(!isReachableByOthers(dir.file("bin/tool"), executable: true))
+    #expect(isReachableByOthers("/usr/bin/env", executable: true))
   }
 }
 

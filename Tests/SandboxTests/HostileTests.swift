@@ -53,7 +53,7 @@ struct Probe {
     [
       agentgateBinary(), "sandbox", "run", "--dir", dir.path, "--memory", String(256 << 20), "--processes", "64",
       "--disk", String(64 << 20), "--tmp", String(64 << 20), "--timeout", String(timeout),
-    ] + extra + ["--"]
+    ] + (who == .unprivileged ? ["--allow-weaker-limits"] : []) + extra + ["--"]
   }
 
   var env: [String: String] { ["HOME": home.path, "FOO_TOKEN": "CANARY-ENV-5e6f", "TMPDIR": "/tmp"] }
@@ -77,6 +77,17 @@ struct Probe {
       #expect(!r.stdout.contains(c) && !r.stderr.contains(c), "\(c) leaked", sourceLocation: sourceLocation)
     }
   }
+}
+
+/// `sandbox check --format json`, as the tests read it.
+struct CheckReport: Decodable {
+  struct Item: Decodable {
+    var name: String
+    var holds: Bool
+    var detail: String
+  }
+  var usable: Bool
+  var items: [Item]
 }
 
 /// Processes whose command line contains `marker` (host-wide /proc scan), optionally only those
@@ -430,6 +441,44 @@ extension SandboxRuns {
       #expect(gone, "sandbox outlived the gate: \(left)")
     }
 
+    /// Unprivileged, a gate killed mid-run leaves its run dir (nobody else may remove it); the
+    /// user's next run takes the dead run's free lock and removes it.
+    @Test func deadUnprivilegedGateIsSweptByTheNextRun() throws {
+      let p = try Probe(.unprivileged)
+      let uid = try runProcess(["/usr/bin/id", "-u", Probe.user], timeout: 10).stdout.trimmingCharacters(
+        in: .whitespacesAndNewlines)
+      let base = "/tmp/agentgate-\(uid)"
+      func runs() -> Set<String> {
+        Set(((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []).filter { $0.hasPrefix("run.") })
+      }
+      let before = runs()
+      let marker = "agentgate-dead-\(getpid())"
+      let gate = Process()
+      let argv =
+        p.prefix + p.runArgs(timeout: 120) + ["/bin/sh", "-c", "python3 -c 'import time; time.sleep(600)' \(marker)"]
+      gate.executableURL = URL(fileURLWithPath: argv[0])
+      gate.arguments = Array(argv.dropFirst())
+      gate.environment = p.env
+      gate.standardOutput = FileHandle.nullDevice
+      gate.standardError = FileHandle.nullDevice
+      try gate.run()
+      defer {
+        kill(gate.processIdentifier, SIGKILL)
+        gate.waitUntilExit()
+        for pid in processes(containing: marker) { kill(pid, SIGKILL) }
+      }
+      #expect(waitUntil(20) { !processes(containing: marker, program: "python3").isEmpty })
+      // setpriv execs the gate: the pid is the gate's.
+      kill(gate.processIdentifier, SIGKILL)
+      gate.waitUntilExit()
+      #expect(waitUntil(5) { processes(containing: marker).isEmpty })
+      let dead = runs().subtracting(before)
+      #expect(!dead.isEmpty, "the killed gate left no run dir to sweep")
+      let next = try p.sh("true")
+      #expect(next.status == 0, "\(next.stderr)")
+      #expect(runs().intersection(dead).isEmpty, "not swept: \(runs().intersection(dead))")
+    }
+
     @Test(arguments: Who.allCases)
     func noPrivilegesNoNestedNamespacesNoKernelKnobsNoTiocsti(who: Who) throws {
       let p = try Probe(who)
@@ -463,8 +512,9 @@ extension SandboxRuns {
       }
     }
 
-    @Test func copyBackNeverWritesThroughLinks() throws {
-      let p = try Probe(.root)
+    @Test(arguments: Who.allCases)
+    func copyBackNeverWritesThroughLinks(who: Who) throws {
+      let p = try Probe(who)
       let target = TempDir(prefix: "agentgate-target")
       symlink(target.path, p.dir.file("sub"))
       let r = try p.sh(
@@ -478,11 +528,65 @@ extension SandboxRuns {
       #expect(dest == "/etc/passwd")
     }
 
-    @Test func copyBackIsRefusedUnprivileged() throws {
+    /// Unprivileged, the quota'd work dir and /tmp, $HOME, /dev/shm live in a user namespace the
+    /// gate holds: inodes are capped too.
+    @Test func unprivilegedQuotaCapsInodesToo() throws {
       let p = try Probe(.unprivileged)
-      let r = try p.sh("echo out > result", extra: ["--copy-back"])
+      let r = try p.python(
+        """
+        import os
+        for d in ['/work', '/tmp', '/home/sandbox', '/dev/shm']:
+            n = 0
+            try:
+                for i in range(40000):
+                    open('%s/e%d' % (d, i), 'w').close(); n += 1
+            except OSError as e:
+                print(d, 'stopped', e.errno, n)
+        """)
+      for d in ["/work", "/tmp", "/home/sandbox", "/dev/shm"] {
+        #expect(r.stdout.contains("\(d) stopped 28"), "\(d): \(r.stdout) \(r.stderr)")  // ENOSPC
+      }
+    }
+
+    /// Unprivileged, memory and CPU hold only per process or by time: without the explicit
+    /// allowance the run fails closed and says which limits and why; `check` says the same.
+    @Test func weakerLimitsFailClosedUnlessAllowed() throws {
+      let p = try Probe(.unprivileged)
+      let argv = p.prefix + p.runArgs().filter { $0 != "--allow-weaker-limits" } + ["/bin/sh", "-c", "touch ran"]
+      let r = try runProcess(argv, env: p.env, timeout: 60)
       #expect(r.status == 125)
-      #expect(r.stderr.contains("copy-back needs root"))
+      #expect(r.stderr.contains("cannot enforce these limits"), "\(r.stderr)")
+      for kind in ["memory: RLIMIT_DATA", "cpu: RLIMIT_CPU"] {
+        #expect(r.stderr.contains(kind), "\(kind) missing: \(r.stderr)")
+      }
+      // Held: processes by RLIMIT_NPROC in the sandbox's own user namespace, the work dir and the
+      // scratch tmpfs by the quota mounts in the gate's user namespace.
+      for held in ["processes:", "disk:", "tmp:"] { #expect(!r.stderr.contains(held), "\(r.stderr)") }
+      #expect(!FileManager.default.fileExists(atPath: p.dir.file("ran")))
+      let check = try runProcess(
+        p.prefix + [agentgateBinary(), "sandbox", "check", "--format", "json"], env: p.env, timeout: 120)
+      #expect(check.status == 2, "\(check.stdout)")
+      let report = try JSONDecoder().decode(CheckReport.self, from: check.stdoutData)
+      let items = Dictionary(uniqueKeysWithValues: report.items.map { ($0.name, $0) })
+      #expect(items["limit-memory"]?.holds == false)
+      #expect(items["limit-wall-clock"]?.holds == true)
+      #expect(items["limit-disk"]?.holds == true, "\(items["limit-disk"]?.detail ?? "")")
+      #expect(items["weaker-limits"]?.holds == false)
+      let allowed = try runProcess(
+        p.prefix + [agentgateBinary(), "sandbox", "check", "--allow-weaker-limits"], env: p.env, timeout: 120)
+      #expect(allowed.status == 0, "\(allowed.stdout)")
+      #expect(allowed.stdout.contains("[ok] fetch-proxy"), "\(allowed.stdout)")
+    }
+
+    @Test func rootEnforcesEveryLimit() throws {
+      let check = try runProcess([agentgateBinary(), "sandbox", "check", "--format", "json"], timeout: 120)
+      #expect(check.status == 0, "\(check.stdout)")
+      let report = try JSONDecoder().decode(CheckReport.self, from: check.stdoutData)
+      let limits = report.items.filter { $0.name.hasPrefix("limit-") }
+      #expect(limits.count == 6)
+      for item in limits { #expect(item.holds, "\(item.name): \(item.detail)") }
+      let fetch = report.items.first { $0.name == "fetch-proxy" }
+      #expect(fetch?.holds == true, "\(fetch?.detail ?? "no fetch-proxy item")")
     }
 
     @Test func exitStatusPassesThroughAndSandboxFailureIs125() throws {

@@ -59,6 +59,32 @@ extension SandboxRuns {
       #expect(outcome.steps.first?.limitHit == .memory, "\(outcome)")
     }
 
+    /// As root the cgroups of a uid are pooled: the next run on the same uid must not inherit the
+    /// last one's OOM kill, pids-limit events or peak memory.
+    @Test func pooledCgroupsStartEachRunAfresh() throws {
+      let limits = SandboxLimits(wallClockSeconds: 120, memoryBytes: 128 << 20, processes: 32)
+      let steps = [
+        ReplayCommand(kind: .build, command: "python3 -c \"blob = b'x' * (512 << 20)\"", origin: "policy"),
+        ReplayCommand(
+          kind: .build,
+          command: "python3 -c 'import os, time\nfor i in range(64):\n    os.fork() or time.sleep(20)' ; exit 1",
+          origin: "policy"),
+        ReplayCommand(kind: .test, command: "exit 3", origin: "policy"),
+      ]
+      var hits: [LimitHit?] = []
+      var last: ReplayStep?
+      let dir = try pythonProject(test: "        pass")
+      for step in steps {
+        let outcome = replayer(limits).replay(workDir: dir.path, steps: [step])
+        #expect(outcome.reason == nil, "\(outcome)")
+        hits.append(outcome.steps.first?.limitHit)
+        last = outcome.steps.first
+      }
+      #expect(hits == [.memory, .processes, nil])
+      #expect(last?.exitStatus == 3)
+      #expect((last?.peakMemoryBytes ?? .max) < 64 << 20, "peak memory carried over: \(String(describing: last))")
+    }
+
     @Test func projectExceedingTheWallClock() throws {
       let dir = try pythonProject(test: "        import time; time.sleep(120)")
       let limits = SandboxLimits(wallClockSeconds: 2)
