@@ -116,12 +116,16 @@ public final class Gate: Sendable {
 
   /// Judgements of earlier runs (nil: every commit is judged afresh).
   public let cache: VerdictCache?
+  /// The agentgate binary that forwards the fetch phase's proxy inside the sandbox (`sandbox
+  /// forward`); nil when it cannot be found (a fetch step is then an error, never open network).
+  public let forwarder: String?
 
   public init(
     repository: Repository, resolved: ResolvedPolicy, scanner: Scanning.Scanner, detector: AttributionDetector,
-    sandbox: SandboxPolicy, cache: VerdictCache? = nil
+    sandbox: SandboxPolicy, cache: VerdictCache? = nil, forwarder: String? = FetchEgress.currentExecutable()
   ) {
     self.cache = cache
+    self.forwarder = forwarder
     self.repository = repository
     self.resolved = resolved
     self.scanner = scanner
@@ -430,7 +434,13 @@ public final class Gate: Sendable {
   /// Exports the commit's tree (or the index) into a fresh quota'd work dir and runs the build and
   /// test commands in the sandbox. A sandbox that cannot run gives status `error`, never a pass.
   public func replay(commit: String?, options: JudgeOptions) -> ReplayOutcome {
-    let runner = ReplayRunner(runner: SandboxRunner(policy: sandbox))
+    // Fetch steps reach only the machine's allowed hosts, through the gate's proxy; with an empty
+    // allowlist the proxy refuses everything. Build and test steps have no network at all.
+    let egress =
+      resolved.policy.replay.fetch.isEmpty
+      ? nil
+      : FetchEgress(policy: EgressPolicy(allowedHosts: resolved.machine.proxyAllowedHosts), forwarder: forwarder ?? "")
+    let runner = ReplayRunner(runner: SandboxRunner(policy: sandbox), egress: egress)
     let work: QuotaWorkDir
     do {
       work = try QuotaWorkDir.create(policy: sandbox)
@@ -454,16 +464,17 @@ public final class Gate: Sendable {
 
   /// Flags first, then the trusted policy, then what the tree's build files suggest.
   public func replayCommands(in dir: String, options: JudgeOptions) -> [ReplayCommand] {
+    let replay = resolved.policy.replay
+    let fetch = replay.fetch.map { ReplayCommand(kind: .fetch, command: $0, origin: "policy") }
     if !options.buildCommands.isEmpty || !options.testCommands.isEmpty {
-      return options.buildCommands.map { ReplayCommand(kind: .build, command: $0, origin: "flag") }
+      return fetch + options.buildCommands.map { ReplayCommand(kind: .build, command: $0, origin: "flag") }
         + options.testCommands.map { ReplayCommand(kind: .test, command: $0, origin: "flag") }
     }
-    let replay = resolved.policy.replay
     if replay.hasCommands {
-      return replay.build.map { ReplayCommand(kind: .build, command: $0, origin: "policy") }
+      return fetch + replay.build.map { ReplayCommand(kind: .build, command: $0, origin: "policy") }
         + replay.test.map { ReplayCommand(kind: .test, command: $0, origin: "policy") }
     }
-    return ReplayRunner.detectCommands(in: dir)
+    return fetch + ReplayRunner.detectCommands(in: dir)
   }
 }
 

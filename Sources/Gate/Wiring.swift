@@ -68,7 +68,8 @@ extension SandboxPolicy {
     let reachable = geteuid() == 0 ? machine.cacheBinds.filter(isReachableByOthers) : machine.cacheBinds
     self.init(
       backend: backend, bwrapPath: machine.bwrapPath, readOnlyBinds: toolchains, cacheBinds: reachable,
-      limits: SandboxLimits(limits), containerEngine: machine.containerRuntime)
+      limits: SandboxLimits(limits), containerEngine: machine.containerRuntime,
+      allowWeakerLimits: machine.allowWeakerLimits)
   }
 }
 

@@ -85,6 +85,9 @@ public struct MachineConfig: Sendable, Equatable {
   public var toolchainBinds: [String] = []
   /// Package caches bound read-only into the sandbox.
   public var cacheBinds: [String] = []
+  /// Run replays even where a limit holds more weakly than asked (unprivileged gates); off: such a
+  /// replay is an error that names each limit.
+  public var allowWeakerLimits = false
   // [proxy]
   /// Hosts the fetch phase may reach through the gate's proxy.
   public var proxyAllowedHosts: [String] = []
@@ -278,6 +281,7 @@ private struct MachineFile: TableConvertible {
       .value("container_runtime", \.c.containerRuntime, check: nonEmpty),
       .value("toolchain_binds", \.c.toolchainBinds, check: absolutePaths),
       .value("cache_binds", \.c.cacheBinds, check: absolutePaths),
+      .value("allow_weaker_limits", \.c.allowWeakerLimits),
     ]
   }
 

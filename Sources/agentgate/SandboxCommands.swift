@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GitReading
+import Policy
 import Sandbox
 
 /// `agentgate sandbox run|check`.
@@ -178,9 +179,16 @@ struct SandboxCheckCommand: AsyncParsableCommand {
   @Flag(help: "Check as if weaker limits were allowed (see sandbox run --allow-weaker-limits).")
   var allowWeakerLimits = false
 
+  @Option(name: .customLong("config"), help: ArgumentHelp("A machine configuration file read last.", valueName: "FILE"))
+  var configFile: String?
+
   func run() throws {
-    let report = SandboxRunner(policy: SandboxPolicy(bwrapPath: bwrap, allowWeakerLimits: allowWeakerLimits)).check(
-      forwarder: SandboxRunCommand.ownExecutable())
+    // The machine configuration may allow weaker limits for every replay (`[sandbox] allow_weaker_limits`).
+    let machine = try loadMachineConfig(configFile: configFile, environment: ProcessInfo.processInfo.environment)
+    let policy = SandboxPolicy(
+      bwrapPath: bwrap ?? (machine.origins["sandbox.bwrap"] == nil ? nil : machine.bwrapPath),
+      allowWeakerLimits: allowWeakerLimits || machine.allowWeakerLimits)
+    let report = SandboxRunner(policy: policy).check(forwarder: SandboxRunCommand.ownExecutable())
     switch format {
     case .json:
       let encoder = JSONEncoder()
