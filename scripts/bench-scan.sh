@@ -45,6 +45,17 @@ measure() {
   RSS_MB=$((RSS_KB / 1024))
 }
 
+# betterleaks' report: {"schema_version": "1", "findings": [{"rule_id", "location": {"path", ...}}], "scan": {...}}
+# (older gitleaks-style reports are a bare list with "File"); both are read.
+bl_findings_py='import json, sys
+d = json.load(open(sys.argv[1]))
+fs = (d.get("findings") or []) if isinstance(d, dict) else d
+'
+bl_count() { python3 -c "${bl_findings_py}print(len(fs))" "$1" 2>/dev/null || echo "?"; }
+bl_files() {
+  python3 -c "${bl_findings_py}print(len({(f.get('location') or {}).get('path') or f.get('File') for f in fs}))" "$1" 2>/dev/null || echo 0
+}
+
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print(f'{a / b:.2f}' if a > 0 and b > 0 else 'n/a')" "$1" "$2"; }
 mbps() { python3 -c "import sys; b, s = float(sys.argv[1]), float(sys.argv[2]); print(f'{b / 1e6 / s:.1f}' if s > 0 else 'n/a')" "$1" "$2"; }
 
@@ -118,7 +129,7 @@ fi
 if [ -n "$BL" ]; then
   measure bl_all "$BL" git "$repo" --no-banner --log-level=error --exit-code=0 -o "$work/bl_all.json"
   bl_secs=$SECS
-  bl_findings="$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$work/bl_all.json" 2>/dev/null || echo "?")"
+  bl_findings="$(bl_count "$work/bl_all.json")"
   printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "betterleaks git" "$bl_secs" "$(mbps "$floor_bytes" "$bl_secs")" "$RSS_MB" "$bl_findings"
   echo "  ratio agentgate/betterleaks: $(ratio "$ag_secs" "$bl_secs") (goal <= 0.33, miss > 0.5)"
 fi
@@ -187,8 +198,9 @@ PY
     echo "recall on $total positive examples of the secret rules (files with a finding):"
     echo "  agentgate:   $ag_hit / $total"
     if [ -n "$BL" ]; then
-      "$BL" dir "$work/examples" --no-banner --log-level=error --exit-code=0 -o "$work/bl_recall.json" >/dev/null 2>&1
-      bl_hit="$(python3 -c "import json,sys; print(len({f['File'] for f in json.load(open(sys.argv[1]))}))" "$work/bl_recall.json" 2>/dev/null || echo 0)"
+      # `fs` is betterleaks' directory command (`dir` is not one: it was taken as a path to scan).
+      "$BL" fs "$work/examples" --no-banner --log-level=error --exit-code=0 -o "$work/bl_recall.json" >/dev/null 2>&1
+      bl_hit="$(bl_files "$work/bl_recall.json")"
       echo "  betterleaks: $bl_hit / $total"
     fi
   fi

@@ -101,14 +101,45 @@ struct KeywordPrefilter: Sendable {
         }
       }
     }
+    // Renumber the states breadth-first (the root, then depth 1, ...): the shallow states, where
+    // the automaton spends nearly all its time, then share a few cache lines of the table.
+    var order = [0]
+    order.reserveCapacity(n)
+    var seen = [Bool](repeating: false, count: n)
+    seen[0] = true
+    var at = 0
+    while at < order.count {
+      let state = order[at]
+      at += 1
+      for c in 0..<classes {
+        let child = children[state][c]
+        if child >= 0 && c != 0 && !seen[Int(child)] {
+          seen[Int(child)] = true
+          order.append(Int(child))
+        }
+      }
+    }
+    var rank = [Int32](repeating: 0, count: n)
+    for (newIndex, old) in order.enumerated() { rank[old] = Int32(newIndex) }
+    var renumbered = [Int32](repeating: 0, count: n * classes)
+    var newOutputs = [[Int32]](repeating: [], count: n)
+    for old in 0..<n {
+      let r = Int(rank[old])
+      newOutputs[r] = out[old]
+      for c in 0..<classes {
+        let next = Int(table[old * classes + c])
+        let offset = rank[next] * Int32(classes)
+        renumbered[r * classes + c] = out[next].isEmpty ? offset : ~offset
+      }
+    }
     byteClass = cls
     classCount = classes
-    delta = table.map { next in
-      let offset = next * Int32(classes)
-      return out[Int(next)].isEmpty ? offset : ~offset
-    }
-    outputs = out
+    delta = renumbered
+    outputs = newOutputs
   }
+
+  /// States and byte classes of the automaton (statistics).
+  var size: (states: Int, classes: Int) { (delta.count / max(1, classCount), classCount) }
 
   private static func fold(_ bytes: [UInt8]) -> [UInt8] {
     bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
@@ -128,6 +159,34 @@ struct KeywordPrefilter: Sendable {
           } else {
             offset = Int(~next)
             for r in outputs[offset / c] { triggered[Int(r)] = true }
+          }
+        }
+      }
+    }
+  }
+
+  /// Calls `body(rule, end)` for every keyword occurrence in `bytes`: `end` is the offset of the
+  /// keyword's last byte. One rule can be reported several times for one position when several of
+  /// its keywords end there.
+  @inline(__always)
+  func forEachHit(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
+    guard !bytes.isEmpty, delta.count > classCount else { return }
+    let c = classCount
+    byteClass.withUnsafeBufferPointer { cls in
+      delta.withUnsafeBufferPointer { table in
+        outputs.withUnsafeBufferPointer { outs in
+          var offset = 0
+          var p = 0
+          let n = bytes.count
+          while p < n {
+            let next = table[offset &+ Int(cls[Int(bytes[p])])]
+            if next >= 0 {
+              offset = Int(next)
+            } else {
+              offset = Int(~next)
+              for r in outs[offset / c] { body(Int(r), p) }
+            }
+            p &+= 1
           }
         }
       }
