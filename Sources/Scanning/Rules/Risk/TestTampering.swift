@@ -146,18 +146,36 @@ struct TautologicalAssertion: ChangeRule {
     String(String.UnicodeScalarView(line.unicodeScalars.filter { $0 != " " && $0 != "\t" })).lowercased()
   }
 
+  static let tautologyBytes: [[UInt8]] = tautologies.map { Array($0.utf8) }
+
+  /// Every tautology mentions one of these (lower-case), so a line without them needs no search.
+  static let tautologyAnchors: [[UInt8]] = ["assert", "expect", "require"].map { Array($0.utf8) }
+
   /// True when the normalized line holds a tautology ending at a statement boundary.
   static func isTautology(_ line: String) -> Bool {
-    let n = normalized(line)
-    for t in tautologies {
-      var search = n[...]
-      while let r = search.range(of: t) {
-        let after = n[r.upperBound...].first
-        let before = r.lowerBound == n.startIndex ? nil : n[n.index(before: r.lowerBound)]
-        let boundaryAfter = after.map { !($0.isLetter || $0.isNumber || "_.(".contains($0)) } ?? true
-        let boundaryBefore = before.map { !($0.isLetter || $0.isNumber || $0 == "_") } ?? true
-        if boundaryAfter && (boundaryBefore || t.hasPrefix("#") || t.hasPrefix("self.")) { return true }
-        search = n[r.upperBound...]
+    var buffer: [UInt8] = []
+    return isTautology(bytes: Array(line.utf8)[...], buffer: &buffer)
+  }
+
+  /// `isTautology` over a line's bytes; `buffer` is reused for the normalized line (spaces and
+  /// tabs dropped, ASCII lower-cased). Bytes of other scripts count as letters at boundaries.
+  static func isTautology(bytes line: ArraySlice<UInt8>, buffer n: inout [UInt8]) -> Bool {
+    n.removeAll(keepingCapacity: true)
+    for b in line where b != 0x20 && b != 0x09 { n.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
+    guard tautologyAnchors.contains(where: { find($0, in: n) != nil }) else { return false }
+    func isWord(_ b: UInt8) -> Bool {
+      (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b >= 0x80
+    }
+    for t in tautologyBytes {
+      var from = 0
+      while let at = find(t, in: n, from: from) {
+        let end = at + t.count
+        let boundaryAfter = end >= n.count || !(isWord(n[end]) || n[end] == 0x5F || n[end] == 0x2E || n[end] == 0x28)
+        let boundaryBefore = at == 0 || !(isWord(n[at - 1]) || n[at - 1] == 0x5F)
+        if boundaryAfter && (boundaryBefore || t[0] == UInt8(ascii: "#") || t.starts(with: Array("self.".utf8))) {
+          return true
+        }
+        from = at + 1
       }
     }
     return false
@@ -176,10 +194,17 @@ struct TautologicalAssertion: ChangeRule {
     var findings: [Finding] = []
     for file in change.files where file.status == .modified || file.status == .renamed {
       guard let lines = try? file.changes.get(), !lines.removed.isEmpty, !lines.added.isEmpty else { continue }
-      let added = lines.added.bytes
-      guard RiskPath.containsASCII(added, "true") || RiskPath.containsASCII(added, "1") else { continue }
+      // The added side first: a tautology is rare and found on bytes; removed lines are read only then.
+      let added = lines.added
+      guard Self.tautologyAnchors.contains(where: { RiskPath.containsASCII(added.bytes, $0) }) else { continue }
+      var buffer: [UInt8] = []
+      guard
+        let index = (0..<added.count).first(where: {
+          Self.isTautology(bytes: added.bytes[added.range(ofLine: $0)], buffer: &buffer)
+        })
+      else { continue }
       guard lines.removed.lines.contains(where: { Self.isAssertion($0.text) }) else { continue }
-      guard let hit = lines.added.lines.first(where: { Self.isTautology($0.text) }) else { continue }
+      let hit = (number: Int(added.numbers[index]), text: added.text(ofLine: index))
       findings.append(
         riskFinding(
           rule: id, severity: severity, change: change, path: file.path, line: hit.number,
