@@ -286,6 +286,8 @@ struct CoverageThresholdLowered: ChangeRule {
     "cov-fail-under", "fail_under", "fail-under", "minimum_coverage", "min_coverage", "coverage_threshold",
     "coveragethreshold", "min-coverage", "minimumcoverage", "check-coverage",
   ]
+  /// Each of `keys` contains one of these (lower-case bytes).
+  static let keyAnchors: [[UInt8]] = ["cov", "fail"].map { Array($0.utf8) }
   /// Keys of nested threshold objects (Jest/Vitest/nyc/karma configs, package.json).
   static let nestedKeys = ["branches", "functions", "lines", "statements"]
 
@@ -324,6 +326,10 @@ struct CoverageThresholdLowered: ChangeRule {
     for file in change.files where file.status == .modified || file.status == .renamed {
       guard let lines = try? file.changes.get(), !lines.removed.isEmpty, !lines.added.isEmpty else { continue }
       let nested = Self.usesNestedKeys(file.path)
+      // Every plain key holds "cov" or "fail": two passes over the removed bytes rule most files out.
+      if !nested {
+        guard Self.keyAnchors.contains(where: { RiskPath.containsASCII(lines.removed.bytes, $0) }) else { continue }
+      }
       let candidates = nested ? Self.keys + Self.nestedKeys + ["target"] : Self.keys
       guard candidates.contains(where: { RiskPath.containsASCII(lines.removed.bytes, $0) }) else { continue }
       var before: [String: Double] = [:]
@@ -396,13 +402,17 @@ struct ManyTypeIgnores: ChangeRule {
   let threshold = 5
 
   static let markers = ["# type: ignore", "@ts-ignore", "@ts-expect-error", "# pyright: ignore", "#type:ignore"]
+  /// Each marker contains one of these (lower-case bytes).
+  static let markerAnchors: [[UInt8]] = ["ignore", "expect-error"].map { Array($0.utf8) }
 
   func evaluate(_ change: CommitChange) -> [Finding] {
     var count = 0
     var first: (path: String, line: Int)?
     for file in change.files where file.status != .deleted {
       guard let lines = try? file.changes.get() else { continue }
-      guard Self.markers.contains(where: { RiskPath.containsASCII(lines.added.bytes, $0) }) else { continue }
+      guard Self.markerAnchors.contains(where: { RiskPath.containsASCII(lines.added.bytes, $0) }),
+        Self.markers.contains(where: { RiskPath.containsASCII(lines.added.bytes, $0) })
+      else { continue }
       for line in lines.added.lines {
         let lower = line.text.lowercased()
         if Self.markers.contains(where: { lower.contains($0) }) {
