@@ -137,7 +137,7 @@ fi
 measure ag_read "$BIN" debug read-history --repo "$repo" $range
 if [ "$CODE" -eq 0 ] && [ -n "$ag_secs" ]; then
   printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "agentgate reading only" "$SECS" "$(mbps "$floor_bytes" "$SECS")" "$RSS_MB"
-  echo "  scanning's own share: $(python3 -c "print(round($ag_secs - $SECS, 2))") s of $ag_secs s"
+  echo "  scan minus reading only: $(python3 -c "print(round($ag_secs - $SECS, 2))") s of $ag_secs s (scanning, attribution and the pipeline)"
 fi
 
 if [ -n "$BL" ]; then
@@ -151,6 +151,24 @@ if [ -n "$BL" ]; then
 fi
 echo "  ratio agentgate/git-log-floor: $(ratio "$ag_secs" "$floor_secs")"
 echo "  agentgate peak RSS: $ag_rss MB (goal < 300 MB)"
+echo
+
+# 1b. The engines alone: the added lines of the same history as one plain file, scanned by
+# `agentgate scan --path` and `betterleaks fs` (no Git reading in either; the file is in the page cache).
+# shellcheck disable=SC2086
+git -C "$repo" log -p -U0 --no-renames --no-color --format= $range | LC_ALL=C grep -a '^+' |
+  LC_ALL=C grep -av '^+++ ' | cut -c2- >"$work/added.txt"
+added_bytes="$(wc -c <"$work/added.txt")"
+echo "engines alone on the added lines ($((added_bytes / 1000000)) MB, one file):"
+measure ag_engine "$BIN" scan --path "$work/added.txt" --format json --quiet
+printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "agentgate scan --path" "$SECS" "$(mbps "$added_bytes" "$SECS")" "$RSS_MB"
+ag_engine_secs=$SECS
+if [ -n "$BL" ]; then
+  measure bl_engine "$BL" fs "$work/added.txt" -s --log-level=error --exit-code=0 -o "$work/bl_engine.json"
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "betterleaks fs" "$SECS" "$(mbps "$added_bytes" "$SECS")" "$RSS_MB"
+  echo "  ratio agentgate/betterleaks (engines alone): $(ratio "$ag_engine_secs" "$SECS")"
+fi
+rm -f "$work/added.txt"
 echo
 
 # 2. Staged scan: a clone of the repository with one file changed and staged.
