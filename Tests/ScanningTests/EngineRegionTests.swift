@@ -64,3 +64,35 @@ import Testing
     #expect(hits == [[0, 0, 11], [1, 0, 11], [0, 17, 20], [1, 17, 20]])
   }
 }
+
+@Suite struct EnginePrefilterSplitTests {
+  @Test func asciiAndNonASCIIKeywordsBothTrigger() throws {
+    // One rule with an ASCII and a non-ASCII keyword, one with a non-ASCII keyword only: the second
+    // automaton runs only because the block holds a byte >= 0x80, and its hits come after the
+    // ASCII pass's; both land on the right lines.
+    let mixed = PatternRule(
+      id: "mixed-rule", description: "mixed", keywords: ["zz", "é"], pattern: "(?:zz|é)[0-9]", positives: [],
+      negatives: [])
+    let wide = PatternRule(
+      id: "wide-rule", description: "wide", keywords: ["\u{202E}"], pattern: "\u{202E}", positives: [], negatives: [])
+    let scanner = try Scanner(rules: [mixed, wide])
+    let r = scanner.scanText("a é1\nb zz2\nc \u{202E}\nd plain", path: "a.txt")
+    #expect(r.findings.map(\.rule) == ["mixed-rule", "mixed-rule", "wide-rule"])
+    #expect(r.findings.map(\.line) == [1, 2, 3])
+    let plain = scanner.scanText("only ascii zz3 here", path: "a.txt")
+    #expect(plain.findings.map(\.rule) == ["mixed-rule"])
+    #expect(scanner.regexRunCount(rule: "wide-rule") == 1)
+  }
+
+  @Test func highBytesAreFoundAtEveryOffset() {
+    for length in [0, 1, 7, 8, 9, 16, 17] {
+      for at in 0..<length {
+        var bytes = [UInt8](repeating: 0x61, count: length)
+        bytes[at] = 0xC3
+        #expect(bytes.withUnsafeBufferPointer { KeywordPrefilter.hasHighByte($0) }, "\(length) \(at)")
+      }
+      let ascii = [UInt8](repeating: 0x7F, count: length)
+      #expect(!ascii.withUnsafeBufferPointer { KeywordPrefilter.hasHighByte($0) })
+    }
+  }
+}

@@ -510,7 +510,7 @@ public final class Scanner: Sendable {
     scratch.hitStamp.withUnsafeMutableBufferPointer { stamps in
       scratch.hitLine.withUnsafeMutableBufferPointer { lines in
         prefilter.forEachHit(buf) { r, p in
-          if p > lineEnd {
+          if p > lineEnd || p < lineStart {
             var s = p
             while s > 0, buf[s - 1] != 0x0A { s -= 1 }
             var e = p

@@ -92,6 +92,40 @@ enum RiskPath {
       || original.contains { $0.hasSuffix("Tests") || $0.hasSuffix("UITests") }
   }
 
+  /// Case-insensitive search for any of `needles` (lower-case ASCII bytes) in one pass over `bytes`:
+  /// a byte that starts no needle costs one table lookup.
+  static func containsAnyASCII(_ bytes: [UInt8], _ needles: [[UInt8]]) -> Bool {
+    var starts = [UInt8](repeating: 0, count: 256)
+    for n in needles where !n.isEmpty {
+      let f = Int(n[0])
+      starts[f] = 1
+      if f >= 0x61 && f <= 0x7A { starts[f - 0x20] = 1 }
+    }
+    if needles.contains(where: \.isEmpty) { return true }
+    return bytes.withUnsafeBufferPointer { buf in
+      starts.withUnsafeBufferPointer { table in
+        let count = buf.count
+        var i = 0
+        while i < count {
+          if table[Int(buf[i])] != 0 {
+            for n in needles where i + n.count <= count {
+              var j = 0
+              while j < n.count {
+                var c = buf[i + j]
+                if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+                if c != n[j] { break }
+                j += 1
+              }
+              if j == n.count { return true }
+            }
+          }
+          i += 1
+        }
+        return false
+      }
+    }
+  }
+
   /// Case-insensitive search for an ASCII `needle` in `bytes`.
   static func containsASCII(_ bytes: [UInt8], _ needle: String) -> Bool {
     containsASCII(bytes, Array(needle.lowercased().utf8))

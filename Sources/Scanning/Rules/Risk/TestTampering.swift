@@ -196,7 +196,7 @@ struct TautologicalAssertion: ChangeRule {
       guard let lines = try? file.changes.get(), !lines.removed.isEmpty, !lines.added.isEmpty else { continue }
       // The added side first: a tautology is rare and found on bytes; removed lines are read only then.
       let added = lines.added
-      guard Self.tautologyAnchors.contains(where: { RiskPath.containsASCII(added.bytes, $0) }) else { continue }
+      guard RiskPath.containsAnyASCII(added.bytes, Self.tautologyAnchors) else { continue }
       var buffer: [UInt8] = []
       guard
         let index = (0..<added.count).first(where: {
@@ -328,7 +328,7 @@ struct CoverageThresholdLowered: ChangeRule {
       let nested = Self.usesNestedKeys(file.path)
       // Every plain key holds "cov" or "fail": two passes over the removed bytes rule most files out.
       if !nested {
-        guard Self.keyAnchors.contains(where: { RiskPath.containsASCII(lines.removed.bytes, $0) }) else { continue }
+        guard RiskPath.containsAnyASCII(lines.removed.bytes, Self.keyAnchors) else { continue }
       }
       let candidates = nested ? Self.keys + Self.nestedKeys + ["target"] : Self.keys
       guard candidates.contains(where: { RiskPath.containsASCII(lines.removed.bytes, $0) }) else { continue }
@@ -410,7 +410,7 @@ struct ManyTypeIgnores: ChangeRule {
     var first: (path: String, line: Int)?
     for file in change.files where file.status != .deleted {
       guard let lines = try? file.changes.get() else { continue }
-      guard Self.markerAnchors.contains(where: { RiskPath.containsASCII(lines.added.bytes, $0) }),
+      guard RiskPath.containsAnyASCII(lines.added.bytes, Self.markerAnchors),
         Self.markers.contains(where: { RiskPath.containsASCII(lines.added.bytes, $0) })
       else { continue }
       for line in lines.added.lines {
