@@ -5,8 +5,8 @@
 # "Secrets only" is a policy file (`--policy`) whose `[scanning] disabled_rules` lists every risk
 # rule id that `agentgate rules --format json` reports; no special flag is needed. Both runs read the
 # same history the same way, so the difference is the risk rules' own cost (line rules, the removed
-# lines they read, and change rules). Runs alternate and the faster of each pair of runs counts, to
-# damp a noisy shared machine.
+# lines they read, and change rules); it is reported in CPU time (user + system), which a busy shared
+# machine disturbs far less than wall time. Runs alternate and the fastest of each counts.
 #
 # Usage: scripts/bench-risk.sh PATH-TO-agentgate
 #   BENCH_REPO=/path/to/repo   repository to measure (default: a synthetic multi-language history)
@@ -134,12 +134,15 @@ python3 - "$work/secrets.runs" "$work/all.runs" <<'PY'
 import sys
 def best(path):
     rows = [l.split() for l in open(path) if l.strip()]
-    return min(rows, key=lambda r: float(r[0]))
-s, a = best(sys.argv[1]), best(sys.argv[2])
-ws, wa, cs, ca = float(s[0]), float(a[0]), float(s[1]), float(a[1])
+    fastest = min(rows, key=lambda r: float(r[0]))
+    return fastest, min(float(r[1]) for r in rows)
+(s, cs), (a, ca) = best(sys.argv[1]), best(sys.argv[2])
+ws, wa = float(s[0]), float(a[0])
 print(f"  {'secret rules only':28} {ws:8.2f} s wall {cs:8.2f} s CPU {int(s[2]) // 1024:5} MB RSS  {s[3]} findings")
 print(f"  {'secret + risk rules':28} {wa:8.2f} s wall {ca:8.2f} s CPU {int(a[2]) // 1024:5} MB RSS  {a[3]} findings ({a[4]} risk)")
 wall = (wa - ws) / ws * 100 if ws > 0 else float("nan")
 cpu = (ca - cs) / cs * 100 if cs > 0 else float("nan")
-print(f"  risk rules' cost on top of the secret rules: {wall:+.1f}% wall, {cpu:+.1f}% CPU (goal < 20%)")
+# CPU time is the measure: both runs read the same history, and wall time on a shared machine moves
+# by more than the difference being measured.
+print(f"  risk rules' cost on top of the secret rules: {cpu:+.1f}% CPU (goal < 20%); wall {wall:+.1f}%")
 PY
