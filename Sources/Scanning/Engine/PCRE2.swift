@@ -78,17 +78,29 @@ final class PCRE2Regex: @unchecked Sendable {
     guard let base = subject.baseAddress else {
       let zero: [UInt8] = [0]
       try zero.withUnsafeBufferPointer { (buf) throws(PCRE2Failure) in
-        try run(base: buf.baseAddress!, length: 0, scratch: scratch, body)
+        try run(base: buf.baseAddress!, length: 0, from: 0, scratch: scratch, body)
       }
       return
     }
-    try run(base: base, length: subject.count, scratch: scratch, body)
+    try run(base: base, length: subject.count, from: 0, scratch: scratch, body)
+  }
+
+  /// Like `forEachMatch(in:scratch:_:)`, but matches start at or after `range.lowerBound` and end
+  /// by `range.upperBound`. Bytes before the range stay visible to lookbehinds, `\b` and `^`, so a
+  /// range of whole lines matches as those lines do inside the whole subject.
+  func forEachMatch(
+    in subject: UnsafeBufferPointer<UInt8>, range: Range<Int>, scratch: PCRE2Scratch,
+    _ body: (_ groups: [Range<Int>?]) -> Bool
+  ) throws(PCRE2Failure) {
+    guard let base = subject.baseAddress, !range.isEmpty else { return }
+    try run(base: base, length: range.upperBound, from: range.lowerBound, scratch: scratch, body)
   }
 
   private func run(
-    base: UnsafePointer<UInt8>, length: Int, scratch: PCRE2Scratch, _ body: (_ groups: [Range<Int>?]) -> Bool
+    base: UnsafePointer<UInt8>, length: Int, from: Int, scratch: PCRE2Scratch,
+    _ body: (_ groups: [Range<Int>?]) -> Bool
   ) throws(PCRE2Failure) {
-    var start = 0
+    var start = from
     let groupCount = min(captureCount + 1, scratch.pairs)
     while start <= length {
       let rc = pcre2_match_8(code, base, length, start, 0, scratch.matchData, scratch.context)
@@ -139,6 +151,14 @@ final class PCRE2Scratch: @unchecked Sendable {
   let context: OpaquePointer
   private let jitStack: OpaquePointer?
   let pairs: Int
+
+  // The engine's per-thread work buffers, reused across blocks so a block allocates nothing for
+  // its keyword hits: (rule, line start, line end) of every keyword hit, and per rule the line of
+  // its last hit in the current pass (`hitStamp` says which pass wrote `hitLine`).
+  var hits: [(rule: Int32, start: Int32, end: Int32)] = []
+  var hitLine: [Int32] = []
+  var hitStamp: [UInt32] = []
+  var stamp: UInt32 = 0
 
   init(pairs: Int = 64) {
     self.pairs = pairs

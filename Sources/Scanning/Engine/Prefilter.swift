@@ -1,19 +1,18 @@
-// The keyword prefilter: one Aho-Corasick automaton over every rule's keywords, run once over the
-// bytes of a block before any regex. ASCII letters are folded to lower case; other bytes match
-// exactly. The automaton is a dense DFA over byte classes (only bytes that occur in some keyword get
-// their own class), so the inner loop is one table load per input byte.
+// The keyword prefilter: Aho-Corasick automata over every rule's keywords, run once over the bytes
+// of a block before any regex. ASCII letters are folded to lower case; other bytes match exactly.
+// Each automaton is a dense DFA over byte classes (only bytes that occur in some keyword get their
+// own class), so the inner loop is one table load per input byte.
+//
+// Keywords with non-ASCII bytes (the hidden-content rules' invisible and look-alike characters) live
+// in a second automaton that runs only over blocks holding a byte >= 0x80: they would otherwise
+// double the byte classes, and so the table, that every ASCII byte of every block walks through.
 
 /// Which rules a block can trigger: rules without keywords always, the others when one of their
 /// keywords occurs (case-insensitively).
 struct KeywordPrefilter: Sendable {
-  private let byteClass: [UInt8]
-  private let classCount: Int
-  /// DFA transitions, indexed by `stateOffset + class` where `stateOffset = state * classCount`.
-  /// Entries hold the next state's offset, bit-inverted (negative) when that state has outputs.
-  private let delta: [Int32]
-  /// Rules whose keyword ends in a state (fail-link outputs merged in), by state number.
-  private let outputs: [[Int32]]
-  /// Rules that always run (no keywords).
+  private let ascii: KeywordAutomaton
+  private let wide: KeywordAutomaton?
+  /// Rules that always run (no keywords, or a keyword the automaton cannot hold).
   let alwaysRun: [Int]
   let ruleCount: Int
 
@@ -21,13 +20,78 @@ struct KeywordPrefilter: Sendable {
   init(keywords: [[String]]) {
     ruleCount = keywords.count
     var always: [Int] = []
+    var asciiWords: [[String]] = []
+    var wideWords: [[String]] = []
+    for (i, words) in keywords.enumerated() {
+      let ws = words.filter { !$0.isEmpty }
+      if ws.isEmpty { always.append(i) }
+      asciiWords.append(ws.filter { $0.utf8.allSatisfy { $0 < 0x80 } })
+      wideWords.append(ws.filter { $0.utf8.contains { $0 >= 0x80 } })
+    }
+    ascii = KeywordAutomaton(keywords: asciiWords)
+    wide = wideWords.contains { !$0.isEmpty } ? KeywordAutomaton(keywords: wideWords) : nil
+    alwaysRun = Array(Set(always + ascii.unmatchable + (wide?.unmatchable ?? []))).sorted()
+  }
+
+  /// Calls `body(rule, end)` for every keyword occurrence in `bytes`: `end` is the offset of the
+  /// keyword's last byte. Positions rise within each automaton's pass; the non-ASCII pass (when the
+  /// block has such bytes) starts again from the beginning.
+  @inline(__always)
+  func forEachHit(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
+    ascii.forEachHit(bytes, body)
+    if let wide, KeywordPrefilter.hasHighByte(bytes) { wide.forEachHit(bytes, body) }
+  }
+
+  /// True when `bytes` holds a byte >= 0x80 (eight bytes at a time).
+  static func hasHighByte(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = bytes.baseAddress else { return false }
+    let n = bytes.count
+    var i = 0
+    let raw = UnsafeRawPointer(base)
+    while i + 8 <= n {
+      if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return true }
+      i += 8
+    }
+    while i < n {
+      if bytes[i] >= 0x80 { return true }
+      i += 1
+    }
+    return false
+  }
+
+  /// Indices of the rules to run on `bytes`, in rule order.
+  func candidates(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
+    var triggered = [Bool](repeating: false, count: ruleCount)
+    for i in alwaysRun { triggered[i] = true }
+    forEachHit(bytes) { r, _ in triggered[r] = true }
+    return (0..<ruleCount).filter { triggered[$0] }
+  }
+
+  /// States and byte classes of the ASCII automaton (statistics).
+  var size: (states: Int, classes: Int) { ascii.size }
+}
+
+/// One Aho-Corasick automaton as a dense DFA over byte classes.
+struct KeywordAutomaton: Sendable {
+  private let byteClass: [UInt8]
+  private let classCount: Int
+  /// DFA transitions, indexed by `stateOffset + class` where `stateOffset = state * classCount`.
+  /// Entries hold the next state's offset, bit-inverted (negative) when that state has outputs.
+  private let delta: [Int32]
+  /// Rules whose keyword ends in a state (fail-link outputs merged in), by state number.
+  private let outputs: [[Int32]]
+  /// Rules with a keyword this automaton cannot hold (over 254 distinct bytes): they must always run.
+  let unmatchable: [Int]
+
+  /// `keywords[i]` are rule i's keywords (an empty list: the rule has none here).
+  init(keywords: [[String]]) {
+    var always: [Int] = []
     // Byte classes: 0 is "no keyword uses this byte".
     var cls = [UInt8](repeating: 0, count: 256)
     var nextClass = 1
     var folded: [[[UInt8]]] = []
     for (i, words) in keywords.enumerated() {
-      let ws = words.map { KeywordPrefilter.fold(Array($0.utf8)) }.filter { !$0.isEmpty }
-      if ws.isEmpty { always.append(i) }
+      let ws = words.map { KeywordAutomaton.fold(Array($0.utf8)) }.filter { !$0.isEmpty }
       folded.append(ws)
       for w in ws {
         for b in w where cls[Int(b)] == 0 {
@@ -47,8 +111,7 @@ struct KeywordPrefilter: Sendable {
       always.append(i)
       folded[i] = []
     }
-    always.sort()
-    alwaysRun = always
+    unmatchable = always
 
     // Trie.
     var children: [[Int32]] = [[Int32](repeating: -1, count: classes)]
@@ -101,46 +164,76 @@ struct KeywordPrefilter: Sendable {
         }
       }
     }
+    // Renumber the states breadth-first (the root, then depth 1, ...): the shallow states, where
+    // the automaton spends nearly all its time, then share a few cache lines of the table.
+    var order = [0]
+    order.reserveCapacity(n)
+    var seen = [Bool](repeating: false, count: n)
+    seen[0] = true
+    var at = 0
+    while at < order.count {
+      let state = order[at]
+      at += 1
+      for c in 0..<classes {
+        let child = children[state][c]
+        if child >= 0 && c != 0 && !seen[Int(child)] {
+          seen[Int(child)] = true
+          order.append(Int(child))
+        }
+      }
+    }
+    var rank = [Int32](repeating: 0, count: n)
+    for (newIndex, old) in order.enumerated() { rank[old] = Int32(newIndex) }
+    var renumbered = [Int32](repeating: 0, count: n * classes)
+    var newOutputs = [[Int32]](repeating: [], count: n)
+    for old in 0..<n {
+      let r = Int(rank[old])
+      newOutputs[r] = out[old]
+      for c in 0..<classes {
+        let next = Int(table[old * classes + c])
+        let offset = rank[next] * Int32(classes)
+        renumbered[r * classes + c] = out[next].isEmpty ? offset : ~offset
+      }
+    }
     byteClass = cls
     classCount = classes
-    delta = table.map { next in
-      let offset = next * Int32(classes)
-      return out[Int(next)].isEmpty ? offset : ~offset
-    }
-    outputs = out
+    delta = renumbered
+    outputs = newOutputs
   }
+
+  /// States and byte classes of the automaton (statistics).
+  var size: (states: Int, classes: Int) { (delta.count / max(1, classCount), classCount) }
 
   private static func fold(_ bytes: [UInt8]) -> [UInt8] {
     bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
   }
 
-  /// Marks `triggered[i] = true` for every rule whose keyword occurs in `bytes` (keyword rules only).
-  func mark(_ bytes: UnsafeBufferPointer<UInt8>, _ triggered: inout [Bool]) {
+  /// Calls `body(rule, end)` for every keyword occurrence in `bytes`: `end` is the offset of the
+  /// keyword's last byte. One rule can be reported several times for one position when several of
+  /// its keywords end there.
+  @inline(__always)
+  func forEachHit(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
     guard !bytes.isEmpty, delta.count > classCount else { return }
     let c = classCount
     byteClass.withUnsafeBufferPointer { cls in
       delta.withUnsafeBufferPointer { table in
-        var offset = 0
-        for b in bytes {
-          let next = table[offset &+ Int(cls[Int(b)])]
-          if next >= 0 {
-            offset = Int(next)
-          } else {
-            offset = Int(~next)
-            for r in outputs[offset / c] { triggered[Int(r)] = true }
+        outputs.withUnsafeBufferPointer { outs in
+          var offset = 0
+          var p = 0
+          let n = bytes.count
+          while p < n {
+            let next = table[offset &+ Int(cls[Int(bytes[p])])]
+            if next >= 0 {
+              offset = Int(next)
+            } else {
+              offset = Int(~next)
+              for r in outs[offset / c] { body(Int(r), p) }
+            }
+            p &+= 1
           }
         }
       }
     }
   }
 
-  /// Indices of the rules to run on `bytes`, in rule order.
-  func candidates(_ bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
-    var triggered = [Bool](repeating: false, count: ruleCount)
-    for i in alwaysRun { triggered[i] = true }
-    mark(bytes, &triggered)
-    var result: [Int] = []
-    for i in 0..<ruleCount where triggered[i] { result.append(i) }
-    return result
-  }
 }

@@ -406,46 +406,67 @@ public final class Scanner: Sendable {
   }
 
   /// The matches of every triggered rule in `buf`, then of the decoded text of encoded runs.
+  ///
+  /// One pass of the keyword automaton over `buf` finds, for each rule, the lines where one of its
+  /// keywords occurs; the rule's regex then runs only over those lines (consecutive hit lines as
+  /// one region). A rule whose pattern can cross a line break (`\n`, `\R`, `[\s\S]`, `(?s)`)
+  /// gets its region extended by up to `windowOverlap` bytes of following lines; rules without
+  /// keywords run over the whole buffer.
   func rawHits(
     in buf: UnsafeBufferPointer<UInt8>, side: LineSide, path: String, depth: Int, scratch: PCRE2Scratch,
     pathCache: inout [Int8], failures: inout [String]
   ) -> [RawHit] {
     var hits: [RawHit] = []
-    for i in prefilter.candidates(buf) {
+    let n = buf.count
+    collectKeywordLines(buf, scratch: scratch)
+    for i in prefilter.alwaysRun { scratch.hits.append((Int32(i), 0, Int32(n))) }
+    if scratch.hits.count > 1 {
+      scratch.hits.sort { ($0.rule, $0.start) < ($1.rule, $1.start) }
+    }
+    var k = 0
+    let count = scratch.hits.count
+    while k < count {
+      let i = Int(scratch.hits[k].rule)
+      var j = k + 1
+      while j < count, Int(scratch.hits[j].rule) == i { j += 1 }
+      let first = k
+      k = j
       let rule = rules[i]
       guard rule.rule.side == side, !rule.isPathOnly else { continue }
       if pathCache[i] == 0 { pathCache[i] = rule.applies(to: path, scratch: scratch) ? 1 : 2 }
       guard pathCache[i] == 1, let regex = rule.readyRegex() else { continue }
       rule.regexRuns.add(1, ordering: .relaxed)
-      let group = rule.rule.secretGroup
-      do {
-        try regex.forEachMatch(in: buf, scratch: scratch) { groups in
-          guard let whole = groups[0] else { return true }
-          var range: Range<Int>?
-          if group == -1 {
-            range = groups.dropFirst().first { $0 != nil } ?? whole
-          } else {
-            range = group < groups.count ? groups[group] : nil
-          }
-          guard let range, !range.isEmpty else { return true }
-          let secretBytes = UnsafeBufferPointer(rebasing: buf[range])
-          if let minimum = rule.rule.entropy, shannonEntropy(secretBytes) < minimum { return true }
-          let secret = String(decoding: secretBytes, as: UTF8.self)
-          let match = String(decoding: UnsafeBufferPointer(rebasing: buf[whole]), as: UTF8.self)
-          if !rule.allowlists.isEmpty {
-            var ls = range.lowerBound
-            while ls > 0, buf[ls - 1] != 0x0A { ls -= 1 }
-            var le = range.upperBound
-            while le < buf.count, buf[le] != 0x0A { le += 1 }
-            let line = String(decoding: UnsafeBufferPointer(rebasing: buf[ls..<le]), as: UTF8.self)
-            if rule.allows(secret: secret, match: match, line: line, path: path, scratch: scratch) { return true }
-          }
-          hits.append(RawHit(rule: i, offset: range.lowerBound, secret: secret, match: match, encodings: []))
-          return true
+      // Regions: consecutive or overlapping hit lines merged.
+      var regionStart = -1
+      var regionEnd = -1
+      var failed = false
+      func runRegion() {
+        guard regionStart >= 0, !failed else { return }
+        do {
+          try matchRegion(
+            regex, rule: rule, index: i, buf: buf, range: regionStart..<regionEnd, path: path, scratch: scratch,
+            into: &hits)
+        } catch {
+          failures.append(rule.rule.id)
+          failed = true
         }
-      } catch {
-        failures.append(rule.rule.id)
       }
+      for h in first..<j {
+        let s = Int(scratch.hits[h].start)
+        var e = Int(scratch.hits[h].end)
+        if rule.spansLines && e < n {
+          e = min(n, e + Scanner.windowOverlap)
+          while e < n, buf[e] != 0x0A { e += 1 }
+        }
+        if regionStart >= 0 && s <= regionEnd + 1 {
+          regionEnd = max(regionEnd, e)
+        } else {
+          runRegion()
+          regionStart = s
+          regionEnd = e
+        }
+      }
+      runRegion()
     }
     if depth < options.maxDecodeDepth {
       for segment in Decoder.segments(in: buf) {
@@ -463,6 +484,81 @@ public final class Scanner: Sendable {
       }
     }
     return hits
+  }
+
+  /// Fills `scratch.hits` with (rule, line start, line end) for every line of `buf` holding one of
+  /// a rule's keywords, once per rule and line, in order of position. Line end is the offset of
+  /// the line's newline (or `buf.count`).
+  func collectKeywordLines(_ buf: UnsafeBufferPointer<UInt8>, scratch: PCRE2Scratch) {
+    scratch.hits.removeAll(keepingCapacity: true)
+    if scratch.hitStamp.count != rules.count {
+      scratch.hitStamp = [UInt32](repeating: 0, count: rules.count)
+      scratch.hitLine = [Int32](repeating: 0, count: rules.count)
+      scratch.stamp = 0
+    }
+    scratch.stamp &+= 1
+    if scratch.stamp == 0 {
+      for r in scratch.hitStamp.indices { scratch.hitStamp[r] = 0 }
+      scratch.stamp = 1
+    }
+    let stamp = scratch.stamp
+    let n = buf.count
+    var lineStart = 0
+    var lineEnd = -1
+    var hits = scratch.hits
+    scratch.hits = []
+    scratch.hitStamp.withUnsafeMutableBufferPointer { stamps in
+      scratch.hitLine.withUnsafeMutableBufferPointer { lines in
+        prefilter.forEachHit(buf) { r, p in
+          if p > lineEnd || p < lineStart {
+            var s = p
+            while s > 0, buf[s - 1] != 0x0A { s -= 1 }
+            var e = p
+            while e < n, buf[e] != 0x0A { e += 1 }
+            lineStart = s
+            lineEnd = e
+          }
+          if stamps[r] == stamp && Int(lines[r]) == lineStart { return }
+          stamps[r] = stamp
+          lines[r] = Int32(lineStart)
+          hits.append((Int32(r), Int32(lineStart), Int32(lineEnd)))
+        }
+      }
+    }
+    scratch.hits = hits
+  }
+
+  /// Runs one rule's regex over `range` of `buf` and records its admitted matches: the secret
+  /// group, entropy (on the candidate's bytes, before any string is made), then the allowlists.
+  func matchRegion(
+    _ regex: PCRE2Regex, rule: CompiledRule, index i: Int, buf: UnsafeBufferPointer<UInt8>, range: Range<Int>,
+    path: String, scratch: PCRE2Scratch, into hits: inout [RawHit]
+  ) throws(PCRE2Failure) {
+    let group = rule.rule.secretGroup
+    try regex.forEachMatch(in: buf, range: range, scratch: scratch) { groups in
+      guard let whole = groups[0] else { return true }
+      var range: Range<Int>?
+      if group == -1 {
+        range = groups.dropFirst().first { $0 != nil } ?? whole
+      } else {
+        range = group < groups.count ? groups[group] : nil
+      }
+      guard let range, !range.isEmpty else { return true }
+      let secretBytes = UnsafeBufferPointer(rebasing: buf[range])
+      if let minimum = rule.rule.entropy, shannonEntropy(secretBytes) < minimum { return true }
+      let secret = String(decoding: secretBytes, as: UTF8.self)
+      let match = String(decoding: UnsafeBufferPointer(rebasing: buf[whole]), as: UTF8.self)
+      if !rule.allowlists.isEmpty {
+        var ls = range.lowerBound
+        while ls > 0, buf[ls - 1] != 0x0A { ls -= 1 }
+        var le = range.upperBound
+        while le < buf.count, buf[le] != 0x0A { le += 1 }
+        let line = String(decoding: UnsafeBufferPointer(rebasing: buf[ls..<le]), as: UTF8.self)
+        if rule.allows(secret: secret, match: match, line: line, path: path, scratch: scratch) { return true }
+      }
+      hits.append(RawHit(rule: i, offset: range.lowerBound, secret: secret, match: match, encodings: []))
+      return true
+    }
   }
 
   // MARK: Suppression

@@ -197,10 +197,17 @@ enum Decoder {
     return b - 0x41 + 10
   }
 
-  /// Decoded hex, or nil as soon as a byte is not text.
+  /// Decoded hex, or nil as soon as a byte is not text. Checked without allocating first: most
+  /// hex-looking runs (hashes, ids) are not encoded text, and fail within a byte or two.
   static func decodeHex(_ run: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-    guard run.count % 2 == 0 else { return nil }
+    guard run.count % 2 == 0, run.count / 2 >= minDecoded else { return nil }
+    var check = 0
+    while check < run.count {
+      guard isTextByte(hexValue(run[check]) << 4 | hexValue(run[check + 1])) else { return nil }
+      check += 2
+    }
     var out: [UInt8] = []
+    out.reserveCapacity(run.count / 2)
     var k = 0
     while k < run.count {
       let b = hexValue(run[k]) << 4 | hexValue(run[k + 1])
@@ -211,9 +218,12 @@ enum Decoder {
     return out.count >= minDecoded ? out : nil
   }
 
-  /// Decoded base64 (either alphabet), or nil as soon as a byte is not text.
+  /// Decoded base64 (either alphabet), or nil as soon as a byte is not text. A first pass checks
+  /// without allocating (identifiers and paths look like base64 and fail within a few bytes).
   static func decodeBase64(_ run: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    guard base64IsText(run) else { return nil }
     var out: [UInt8] = []
+    out.reserveCapacity(run.count * 3 / 4)
     var acc: UInt32 = 0
     var bits = 0
     for b in run {
@@ -237,6 +247,33 @@ enum Decoder {
       }
     }
     return out.count >= minDecoded ? out : nil
+  }
+
+  /// True when `run` decodes (as base64) to at least `minDecoded` bytes of text, up to any `=`.
+  static func base64IsText(_ run: UnsafeBufferPointer<UInt8>) -> Bool {
+    var acc: UInt32 = 0
+    var bits = 0
+    var produced = 0
+    for b in run {
+      let v: UInt32
+      switch b {
+      case 0x41...0x5A: v = UInt32(b - 0x41)
+      case 0x61...0x7A: v = UInt32(b - 0x61 + 26)
+      case 0x30...0x39: v = UInt32(b - 0x30 + 52)
+      case 0x2B, 0x2D: v = 62
+      case 0x2F, 0x5F: v = 63
+      case 0x3D: return produced >= minDecoded
+      default: return false
+      }
+      acc = acc << 6 | v
+      bits += 6
+      if bits >= 8 {
+        bits -= 8
+        guard isTextByte(UInt8(truncatingIfNeeded: acc >> UInt32(bits))) else { return false }
+        produced += 1
+      }
+    }
+    return produced >= minDecoded
   }
 
   static func decodePercent(_ run: UnsafeBufferPointer<UInt8>) -> [UInt8]? {

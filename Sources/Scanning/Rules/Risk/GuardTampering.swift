@@ -26,13 +26,14 @@ extension RiskRules {
   }
 
   static func isAgentInstructions(_ path: String) -> Bool {
-    let parts = RiskPath.components(path)
     let name = RiskPath.basename(path)
     if ["AGENTS.md", "CLAUDE.md", "GEMINI.md", ".cursorrules", ".windsurfrules", ".clinerules"].contains(name) {
       return true
     }
     if path == ".github/copilot-instructions.md" || RiskPath.isUnder(path, ".github/instructions") { return true }
     if RiskPath.isUnder(path, ".cursor/rules") { return true }
+    guard path.hasPrefix(".claude/") else { return false }
+    let parts = RiskPath.components(path)
     return parts.first == ".claude"
       && (name.hasPrefix("settings") || parts.contains("hooks") || parts.contains("commands"))
   }

@@ -14,7 +14,14 @@ enum RiskPath {
   }
 
   static func basename(_ path: String) -> String {
-    path.split(separator: "/").last.map(String.init) ?? path
+    var end = path.utf8.endIndex
+    while end > path.utf8.startIndex, path.utf8[path.utf8.index(before: end)] == UInt8(ascii: "/") {
+      end = path.utf8.index(before: end)
+    }
+    let trimmed = path.utf8[..<end]
+    guard !trimmed.isEmpty else { return path }
+    guard let slash = trimmed.lastIndex(of: UInt8(ascii: "/")) else { return String(Substring(trimmed)) }
+    return String(Substring(trimmed[trimmed.index(after: slash)...]))
   }
 
   static func directory(_ path: String) -> [Substring] {
@@ -30,9 +37,17 @@ enum RiskPath {
 
   /// True when `path` starts with the directory components of `prefix` (e.g. ".github/workflows").
   static func isUnder(_ path: String, _ prefix: String) -> Bool {
-    let p = components(path)
-    let q = components(prefix)
-    return p.count > q.count && Array(p.prefix(q.count)) == q
+    // Git paths are normalized (no leading `/`, no empty or `.` components), so a byte prefix
+    // followed by `/` and more is the same as a component prefix, without splitting either.
+    var p = prefix.utf8[...]
+    while p.last == UInt8(ascii: "/") { p = p.dropLast() }
+    while p.first == UInt8(ascii: "/") { p = p.dropFirst() }
+    let path = path.utf8
+    guard !p.isEmpty, path.count > p.count + 1, path.starts(with: p) else {
+      return p.isEmpty ? !path.isEmpty : false
+    }
+    let at = path.index(path.startIndex, offsetBy: p.count)
+    return path[at] == UInt8(ascii: "/") && path.index(after: at) < path.endIndex
   }
 
   /// Documentation and prose files, where shell snippets are instructions rather than code.
@@ -77,9 +92,47 @@ enum RiskPath {
       || original.contains { $0.hasSuffix("Tests") || $0.hasSuffix("UITests") }
   }
 
+  /// Case-insensitive search for any of `needles` (lower-case ASCII bytes) in one pass over `bytes`:
+  /// a byte that starts no needle costs one table lookup.
+  static func containsAnyASCII(_ bytes: [UInt8], _ needles: [[UInt8]]) -> Bool {
+    var starts = [UInt8](repeating: 0, count: 256)
+    for n in needles where !n.isEmpty {
+      let f = Int(n[0])
+      starts[f] = 1
+      if f >= 0x61 && f <= 0x7A { starts[f - 0x20] = 1 }
+    }
+    if needles.contains(where: \.isEmpty) { return true }
+    return bytes.withUnsafeBufferPointer { buf in
+      starts.withUnsafeBufferPointer { table in
+        let count = buf.count
+        var i = 0
+        while i < count {
+          if table[Int(buf[i])] != 0 {
+            for n in needles where i + n.count <= count {
+              var j = 0
+              while j < n.count {
+                var c = buf[i + j]
+                if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+                if c != n[j] { break }
+                j += 1
+              }
+              if j == n.count { return true }
+            }
+          }
+          i += 1
+        }
+        return false
+      }
+    }
+  }
+
   /// Case-insensitive search for an ASCII `needle` in `bytes`.
   static func containsASCII(_ bytes: [UInt8], _ needle: String) -> Bool {
-    let n = Array(needle.lowercased().utf8)
+    containsASCII(bytes, Array(needle.lowercased().utf8))
+  }
+
+  /// Case-insensitive search for `n` (lower-case ASCII bytes) in `bytes`.
+  static func containsASCII(_ bytes: [UInt8], _ n: [UInt8]) -> Bool {
     guard !n.isEmpty, bytes.count >= n.count else { return n.isEmpty }
     let first = n[0]
     return bytes.withUnsafeBufferPointer { buf in

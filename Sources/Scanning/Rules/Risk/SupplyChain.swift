@@ -98,7 +98,7 @@ extension RiskRules {
         severity: .high,
         keywords: ["curl", "wget", "iwr ", "irm ", "invoke-webrequest", "invoke-restmethod", "iex"],
         pattern:
-          #"(?i)\b(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod)\b[^\n]*\|\h*(?:sudo\h+(?:-\S+\h+)*)?(?:env\h+(?:\w+=\S*\h+)*)?(?:/usr/bin/env\h+|/bin/|/usr/bin/)?(?:(?:ba|z|k|da|fi|c|tc)?sh|python[0-9.]*|perl|ruby|node|php|iex|invoke-expression)\b(?![.-])|\b(?:ba|z)?sh\h+<\(\h*(?:curl|wget)\b|\b(?:source|\.)\h+<\(\h*(?:curl|wget)\b|\b(?:ba|z)?sh\h+-c\h+["']?\$\(\h*(?:curl|wget)\b|\biex\h*\(\h*(?:iwr|irm|invoke-webrequest|invoke-restmethod|\(?new-object\h+net\.webclient\)?)"#,
+          #"(?i)\b(?:(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod)\b(?:[^\n|]*+\|)+?\h*(?:sudo\h+(?:-\S+\h+)*)?(?:env\h+(?:\w+=\S*\h+)*)?(?:/usr/bin/env\h+|/bin/|/usr/bin/)?(?:(?:ba|z|k|da|fi|c|tc)?sh|python[0-9.]*|perl|ruby|node|php|iex|invoke-expression)\b(?![.-])|(?:ba|z)?sh\h+<\(\h*(?:curl|wget)\b|(?:source|\.)\h+<\(\h*(?:curl|wget)\b|(?:ba|z)?sh\h+-c\h+["']?\$\(\h*(?:curl|wget)\b|iex\h*\(\h*(?:iwr|irm|invoke-webrequest|invoke-restmethod|\(?new-object\h+net\.webclient\)?))"#,
         message:
           "the commit runs a script straight from the network: nothing checks what the server sends (today or "
           + "tomorrow). Download it, verify a checksum or signature, then run the verified file",

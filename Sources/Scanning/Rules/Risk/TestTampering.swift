@@ -146,18 +146,36 @@ struct TautologicalAssertion: ChangeRule {
     String(String.UnicodeScalarView(line.unicodeScalars.filter { $0 != " " && $0 != "\t" })).lowercased()
   }
 
+  static let tautologyBytes: [[UInt8]] = tautologies.map { Array($0.utf8) }
+
+  /// Every tautology mentions one of these (lower-case), so a line without them needs no search.
+  static let tautologyAnchors: [[UInt8]] = ["assert", "expect", "require"].map { Array($0.utf8) }
+
   /// True when the normalized line holds a tautology ending at a statement boundary.
   static func isTautology(_ line: String) -> Bool {
-    let n = normalized(line)
-    for t in tautologies {
-      var search = n[...]
-      while let r = search.range(of: t) {
-        let after = n[r.upperBound...].first
-        let before = r.lowerBound == n.startIndex ? nil : n[n.index(before: r.lowerBound)]
-        let boundaryAfter = after.map { !($0.isLetter || $0.isNumber || "_.(".contains($0)) } ?? true
-        let boundaryBefore = before.map { !($0.isLetter || $0.isNumber || $0 == "_") } ?? true
-        if boundaryAfter && (boundaryBefore || t.hasPrefix("#") || t.hasPrefix("self.")) { return true }
-        search = n[r.upperBound...]
+    var buffer: [UInt8] = []
+    return isTautology(bytes: Array(line.utf8)[...], buffer: &buffer)
+  }
+
+  /// `isTautology` over a line's bytes; `buffer` is reused for the normalized line (spaces and
+  /// tabs dropped, ASCII lower-cased). Bytes of other scripts count as letters at boundaries.
+  static func isTautology(bytes line: ArraySlice<UInt8>, buffer n: inout [UInt8]) -> Bool {
+    n.removeAll(keepingCapacity: true)
+    for b in line where b != 0x20 && b != 0x09 { n.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
+    guard tautologyAnchors.contains(where: { find($0, in: n) != nil }) else { return false }
+    func isWord(_ b: UInt8) -> Bool {
+      (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b >= 0x80
+    }
+    for t in tautologyBytes {
+      var from = 0
+      while let at = find(t, in: n, from: from) {
+        let end = at + t.count
+        let boundaryAfter = end >= n.count || !(isWord(n[end]) || n[end] == 0x5F || n[end] == 0x2E || n[end] == 0x28)
+        let boundaryBefore = at == 0 || !(isWord(n[at - 1]) || n[at - 1] == 0x5F)
+        if boundaryAfter && (boundaryBefore || t[0] == UInt8(ascii: "#") || t.starts(with: Array("self.".utf8))) {
+          return true
+        }
+        from = at + 1
       }
     }
     return false
@@ -176,10 +194,17 @@ struct TautologicalAssertion: ChangeRule {
     var findings: [Finding] = []
     for file in change.files where file.status == .modified || file.status == .renamed {
       guard let lines = try? file.changes.get(), !lines.removed.isEmpty, !lines.added.isEmpty else { continue }
-      let added = lines.added.bytes
-      guard RiskPath.containsASCII(added, "true") || RiskPath.containsASCII(added, "1") else { continue }
+      // The added side first: a tautology is rare and found on bytes; removed lines are read only then.
+      let added = lines.added
+      guard RiskPath.containsAnyASCII(added.bytes, Self.tautologyAnchors) else { continue }
+      var buffer: [UInt8] = []
+      guard
+        let index = (0..<added.count).first(where: {
+          Self.isTautology(bytes: added.bytes[added.range(ofLine: $0)], buffer: &buffer)
+        })
+      else { continue }
       guard lines.removed.lines.contains(where: { Self.isAssertion($0.text) }) else { continue }
-      guard let hit = lines.added.lines.first(where: { Self.isTautology($0.text) }) else { continue }
+      let hit = (number: Int(added.numbers[index]), text: added.text(ofLine: index))
       findings.append(
         riskFinding(
           rule: id, severity: severity, change: change, path: file.path, line: hit.number,
@@ -261,6 +286,8 @@ struct CoverageThresholdLowered: ChangeRule {
     "cov-fail-under", "fail_under", "fail-under", "minimum_coverage", "min_coverage", "coverage_threshold",
     "coveragethreshold", "min-coverage", "minimumcoverage", "check-coverage",
   ]
+  /// Each of `keys` contains one of these (lower-case bytes).
+  static let keyAnchors: [[UInt8]] = ["cov", "fail"].map { Array($0.utf8) }
   /// Keys of nested threshold objects (Jest/Vitest/nyc/karma configs, package.json).
   static let nestedKeys = ["branches", "functions", "lines", "statements"]
 
@@ -299,6 +326,10 @@ struct CoverageThresholdLowered: ChangeRule {
     for file in change.files where file.status == .modified || file.status == .renamed {
       guard let lines = try? file.changes.get(), !lines.removed.isEmpty, !lines.added.isEmpty else { continue }
       let nested = Self.usesNestedKeys(file.path)
+      // Every plain key holds "cov" or "fail": two passes over the removed bytes rule most files out.
+      if !nested {
+        guard RiskPath.containsAnyASCII(lines.removed.bytes, Self.keyAnchors) else { continue }
+      }
       let candidates = nested ? Self.keys + Self.nestedKeys + ["target"] : Self.keys
       guard candidates.contains(where: { RiskPath.containsASCII(lines.removed.bytes, $0) }) else { continue }
       var before: [String: Double] = [:]
@@ -371,13 +402,17 @@ struct ManyTypeIgnores: ChangeRule {
   let threshold = 5
 
   static let markers = ["# type: ignore", "@ts-ignore", "@ts-expect-error", "# pyright: ignore", "#type:ignore"]
+  /// Each marker contains one of these (lower-case bytes).
+  static let markerAnchors: [[UInt8]] = ["ignore", "expect-error"].map { Array($0.utf8) }
 
   func evaluate(_ change: CommitChange) -> [Finding] {
     var count = 0
     var first: (path: String, line: Int)?
     for file in change.files where file.status != .deleted {
       guard let lines = try? file.changes.get() else { continue }
-      guard Self.markers.contains(where: { RiskPath.containsASCII(lines.added.bytes, $0) }) else { continue }
+      guard RiskPath.containsAnyASCII(lines.added.bytes, Self.markerAnchors),
+        Self.markers.contains(where: { RiskPath.containsASCII(lines.added.bytes, $0) })
+      else { continue }
       for line in lines.added.lines {
         let lower = line.text.lowercased()
         if Self.markers.contains(where: { lower.contains($0) }) {

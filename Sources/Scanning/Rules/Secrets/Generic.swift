@@ -38,7 +38,7 @@ extension SecretRules {
         "private_key", "privatekey", "credential", "auth_key", "authkey",
       ],
       pattern:
-        #"(?i)[\w.-]{0,40}?(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key)[\w-]{0,20}["']?[ \t]{0,3}(?::=|=>|=|:|\?\?=)[ \t]{0,3}(["'`])([^"'`\s$<>{}()\\]{12,128})\1"#,
+        #"(?i)(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth[_-]?key)[\w-]{0,20}["']?[ \t]{0,3}(?::=|=>|=|:|\?\?=)[ \t]{0,3}(["'`])([^"'`\s$<>{}()\\]{12,128})\1"#,
       secretGroup: 2, entropy: 3.5, allowlist: genericValueAllowlist,
       positives: [
         "DB_PASSWORD = \"UqZpFHX29HQDA407D3aj\"", "  client_secret: 'wrpoqSwvJaLpr_d8kuk8rAe5HtIAWeqL'",
