@@ -1,1 +1,18 @@
 #include <git2.h>
+
+// Fixed-arity wrappers for libgit2's variadic git_libgit2_opts, which Swift cannot call.
+static inline int cgit2_opts_size(int option, size_t value) {
+  return git_libgit2_opts(option, value);
+}
+
+static inline int cgit2_opts_int(int option, int value) {
+  return git_libgit2_opts(option, value);
+}
+
+static inline int cgit2_opts_type_size(int option, git_object_t type, size_t value) {
+  return git_libgit2_opts(option, type, value);
+}
+
+static inline int cgit2_opts_ssize(int option, ssize_t value) {
+  return git_libgit2_opts(option, value);
+}

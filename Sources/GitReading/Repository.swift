@@ -114,7 +114,8 @@ public final class Repository: @unchecked Sendable {
     }
     let oid = try ObjectID(hex: id)
     return try handle.withLock { _ in
-      try ChangeBuilder(handle: handle, options: options, shallow: shallowCommits).files(of: oid)
+      try ChangeBuilder(handle: handle, options: options, shallow: shallowCommits, blobs: BlobCache(capacity: 0)).files(
+        of: oid)
     }
   }
 
@@ -188,8 +189,12 @@ public final class Repository: @unchecked Sendable {
 public struct DiffOptions: Sendable, Equatable {
   /// Blobs larger than this are not loaded; their changes are reported as skipped (`.tooLarge`).
   public var maxBlobSize: Int
+  /// Bytes of blob content a streaming read (`forEachChange`) keeps so that a blob needed by two
+  /// commits is read once; 0 turns the cache off.
+  public var blobCacheSize: Int
 
-  public init(maxBlobSize: Int = 10 << 20) {
+  public init(maxBlobSize: Int = 10 << 20, blobCacheSize: Int = 64 << 20) {
     self.maxBlobSize = maxBlobSize
+    self.blobCacheSize = blobCacheSize
   }
 }

@@ -18,25 +18,36 @@ extension Repository {
       try body(try stagedChange(options: options, environment: ProcessInfo.processInfo.environment))
       return
     }
-    let ids = try handle.withLock { _ in try selectedCommits(selection) }
+    // Newest first: packs store the newest version of a file whole and older ones as deltas against
+    // newer ones, so reading history backwards resolves each blob from the one read just before
+    // (libgit2 keeps that base in its delta-base cache); forwards, every blob would be rebuilt from
+    // the far end of its delta chain.
+    let ids = Array(try handle.withLock { _ in try selectedCommits(selection) }.reversed())
     let workers = max(1, min(parallelism, ids.count))
     let next = Mutex(0)
     let failure = Mutex<(any Error)?>(nil)
     let shallow = shallowCommits
     let primary = handle
     let spec = handle.spec
+    let blobs = BlobCache(capacity: options.blobCacheSize)
+    // Runs of consecutive commits go to one worker: a commit's parent is usually the next commit, and
+    // its trees and commit object are then still in that worker's libgit2 object cache.
+    let run = 16
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
       do {
         let handle = worker == 0 ? primary : try RepoHandle(spec: spec)
-        let builder = ChangeBuilder(handle: handle, options: options, shallow: shallow)
+        let builder = ChangeBuilder(handle: handle, options: options, shallow: shallow, blobs: blobs)
         while failure.withLock({ $0 == nil }) {
-          let k = next.withLock { n -> Int in
-            defer { n += 1 }
+          let first = next.withLock { n -> Int in
+            defer { n += run }
             return n
           }
-          if k >= ids.count { break }
-          let change = try handle.withLock { _ in try builder.change(of: ids[k]) }
-          try body(change)
+          if first >= ids.count { break }
+          for k in first..<min(first + run, ids.count) {
+            if failure.withLock({ $0 != nil }) { break }
+            let change = try handle.withLock { _ in try builder.change(of: ids[k]) }
+            try body(change)
+          }
         }
       } catch {
         failure.withLock { if $0 == nil { $0 = error } }
@@ -81,7 +92,7 @@ extension Repository {
         raw.append(RawChange(path: path, oldID: old.id, newID: nil, oldMode: old.mode, newMode: 0))
       }
       raw.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-      let builder = ChangeBuilder(handle: handle, options: options, shallow: [])
+      let builder = ChangeBuilder(handle: handle, options: options, shallow: [], blobs: BlobCache(capacity: 0))
       raw = builder.detectExactRenames(raw)
       var budget = ChangeBuilder.retainBudget
       let files = try raw.map { try builder.fileDiff($0, otherParentBlobs: [], budget: &budget) }

@@ -21,11 +21,32 @@ struct RawChange {
 private let treeMode: UInt32 = 0o040000
 private let emptyBlob = try! ObjectID(hex: "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")
 
+/// Reads blobs through a cache: a blob found there is taken out (its second use), a blob read from
+/// the object database is left there for its other use. Takes the handle's lock for libgit2 calls.
+struct BlobReader: Sendable {
+  let handle: RepoHandle
+  let cache: BlobCache
+
+  func size(of id: ObjectID) throws -> Int {
+    if let size = cache.size(of: id) { return size }
+    return try handle.withLock { _ in try handle.header(id).size }
+  }
+
+  func read(_ id: ObjectID) throws -> BlobData {
+    if let hit = cache.take(id) { return hit }
+    let blob = try handle.withLock { _ in try handle.readBlob(id) }
+    cache.put(id, blob)
+    return blob
+  }
+}
+
 /// Builds commit changes on one handle (must run under its lock).
 struct ChangeBuilder {
   let handle: RepoHandle
   let options: DiffOptions
   let shallow: Set<ObjectID>
+  /// Blobs read by one use and waiting for their other (shared by the workers of one read).
+  let blobs: BlobCache
   /// Bytes of new-side blobs one commit may keep for its lazy line loaders; past it they are re-read.
   static let retainBudget = 64 << 20
 
@@ -214,12 +235,12 @@ struct ChangeBuilder {
       return diff
     }
     let oldID = isOldSubmodule ? nil : c.oldID
-    let oldSize = try oldID.map { try handle.header($0).size } ?? 0
+    let oldSize = try oldID.map { try size(of: $0) } ?? 0
     diff.oldSize = oldSize
     let max = options.maxBlobSize
     // The side whose lines matter: the new blob, or the old one for a deletion.
     let mainID = isNewSubmodule ? nil : c.newID
-    let mainSize = try mainID.map { try handle.header($0).size } ?? 0
+    let mainSize = try mainID.map { try size(of: $0) } ?? 0
     diff.newSize = mainSize
     if isNewSubmodule {
       diff.skipped = .submodule
@@ -232,43 +253,47 @@ struct ChangeBuilder {
       diff.skipped = .tooLarge
       return diff
     }
-    var retained: [UInt8]?
+    var retained: BlobData?
     if let mainID {
-      let bytes = try handle.blobBytes(mainID)
-      if c.newMode == 0o120000 { diff.symlinkTarget = String(decoding: bytes, as: UTF8.self) }
-      if LineDiff.isBinary(bytes) {
+      let blob = try read(mainID)
+      let (target, binary) = blob.withBytes { bytes in
+        (c.newMode == 0o120000 ? String(decoding: bytes, as: UTF8.self) : nil, LineDiff.isBinary(bytes))
+      }
+      diff.symlinkTarget = target
+      if binary {
         diff.isBinary = true
         diff.skipped = .binary
         return diff
       }
-      if bytes.count <= budget {
-        budget -= bytes.count
-        retained = bytes
+      if blob.count <= budget {
+        budget -= blob.count
+        retained = blob
       }
     }
-    let source = self.handle
+    let reader = BlobReader(handle: handle, cache: blobs)
     let loadOld = oldSize <= max ? oldID : nil
     let others = otherParentBlobs
     diff.changes = LazyLineChanges { [retained] in
-      try source.withLock { _ in
-        let old = try loadOld.map { try source.blobBytes($0) } ?? []
-        let new = try retained ?? (mainID.map { try source.blobBytes($0) } ?? [])
-        if LineDiff.isBinary(old) && !old.isEmpty && new.isEmpty { return LineChanges() }
-        let oldLines = LineDiff.lines(old)
-        let newLines = LineDiff.lines(new)
-        var (added, removed) = LineDiff.diff(old: old, oldLines: oldLines, new: new, newLines: newLines)
-        for other in others where !added.isEmpty {
-          guard try source.header(other).size <= max else { continue }
-          let bytes = try source.blobBytes(other)
-          let against = LineDiff.diff(old: bytes, oldLines: LineDiff.lines(bytes), new: new, newLines: newLines)
-          added = LineDiff.intersect(added, against.added)
+      let oldBlob = try loadOld.map { try reader.read($0) } ?? .empty
+      let newBlob = try retained ?? (mainID.map { try reader.read($0) } ?? .empty)
+      let otherBlobs = try others.compactMap { other in try reader.size(of: other) <= max ? try reader.read(other) : nil
+      }
+      return oldBlob.withBytes { old in
+        newBlob.withBytes { new in
+          LineDiff.changes(old: old, new: new, otherParents: otherBlobs)
         }
-        return LineChanges(
-          added: LineDiff.block(new, lines: newLines, picking: added),
-          removed: LineDiff.block(old, lines: oldLines, picking: removed))
       }
     }
     return diff
+  }
+
+  /// A blob's size: from the cache when it holds the blob, else from the object header.
+  private func size(of id: ObjectID) throws -> Int {
+    try BlobReader(handle: handle, cache: blobs).size(of: id)
+  }
+
+  private func read(_ id: ObjectID) throws -> BlobData {
+    try BlobReader(handle: handle, cache: blobs).read(id)
   }
 
   private func kind(_ mode: UInt32) -> UInt32 { mode & 0o170000 }
