@@ -16,3 +16,10 @@ static inline int cgit2_opts_type_size(int option, git_object_t type, size_t val
 static inline int cgit2_opts_ssize(int option, ssize_t value) {
   return git_libgit2_opts(option, value);
 }
+
+// zlib, for reading pack entries directly (inflateInit is a macro Swift cannot call).
+#include <zlib.h>
+
+static inline int cgit2_inflate_init(z_stream *stream) {
+  return inflateInit(stream);
+}

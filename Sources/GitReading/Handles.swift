@@ -146,21 +146,17 @@ final class GitObject {
   deinit { git_object_free(pointer) }
 }
 
-/// A blob's content as libgit2 read it: owns the `git_odb_object` and frees it in deinit. Immutable;
-/// libgit2 frees such an object with an atomic reference count, so any thread may release it.
+/// A blob's (or any object's) content: owns either the `git_odb_object` libgit2 read or a buffer the
+/// pack reader filled, and frees it in deinit. Immutable; libgit2 frees such an object with an atomic
+/// reference count, so any thread may release it.
 final class BlobData: @unchecked Sendable {
   private let object: OpaquePointer?
+  private let owned: UnsafeMutableRawPointer?
   private let bytes: UnsafeBufferPointer<UInt8>
-
-  var count: Int { bytes.count }
-
-  /// The content, valid only inside `body` (the object stays alive until it returns).
-  func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-    try withExtendedLifetime(self) { try body(bytes) }
-  }
 
   init(_ object: OpaquePointer) {
     self.object = object
+    owned = nil
     let size = git_odb_object_size(object)
     if size > 0, let base = git_odb_object_data(object) {
       bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: size)
@@ -169,15 +165,33 @@ final class BlobData: @unchecked Sendable {
     }
   }
 
+  /// Takes ownership of `buffer` (allocated with `UnsafeMutableRawPointer.allocate`).
+  init(owning buffer: UnsafeMutableRawPointer, count: Int) {
+    object = nil
+    owned = buffer
+    bytes = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt8.self), count: count)
+  }
+
   /// No content (an absent side of a change).
   init() {
     object = nil
+    owned = nil
     bytes = UnsafeBufferPointer(start: nil, count: 0)
   }
 
   static let empty = BlobData()
 
-  deinit { if let object { git_odb_object_free(object) } }
+  var count: Int { bytes.count }
+
+  /// The content, valid only inside `body` (the object stays alive until it returns).
+  func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    try withExtendedLifetime(self) { try body(bytes) }
+  }
+
+  deinit {
+    if let object { git_odb_object_free(object) }
+    owned?.deallocate()
+  }
 }
 
 /// Owns a `git_reference`.
@@ -218,6 +232,19 @@ extension RepoHandle {
     return GitObject(out!)
   }
 
+  /// The object directories whose packs hold this repository's objects: the common directory's
+  /// `objects` (shared by linked worktrees) and the extra ones (quarantine, alternates from the
+  /// environment).
+  func objectDirectories() -> [String] {
+    var dirs: [String] = []
+    if let common = git_repository_commondir(repo) {
+      var path = String(cString: common)
+      if path.hasSuffix("/") { path.removeLast() }
+      dirs.append(path + "/objects")
+    }
+    return dirs + spec.objectDirectories
+  }
+
   /// Size and type of an object without loading its content.
   func header(_ id: ObjectID) throws -> (size: Int, type: git_object_t) {
     var size = 0
@@ -234,12 +261,21 @@ extension RepoHandle {
 
   /// A blob's content straight from the object database (no object parse, no copy).
   func readBlob(_ id: ObjectID) throws -> BlobData {
+    try readObject(id, type: GIT_OBJECT_BLOB)
+  }
+
+  /// An object's raw content from the object database; throws unless it has type `type`.
+  func readObject(_ id: ObjectID, type: git_object_t) throws -> BlobData {
     var out: OpaquePointer?
     var oid = id.raw
     try check(git_odb_read(&out, odb, &oid), "git_odb_read(\(id))")
     let data = BlobData(out!)
-    guard git_odb_object_type(out) == GIT_OBJECT_BLOB else {
-      throw GitError.libgit2(call: "git_odb_read(\(id))", code: -1, message: "the object is not a blob")
+    guard git_odb_object_type(out) == type else {
+      throw GitError.libgit2(
+        call: "git_odb_read(\(id))", code: -1,
+        message:
+          "the object is a \(String(cString: git_object_type2string(git_odb_object_type(out)))), not a \(String(cString: git_object_type2string(type)))"
+      )
     }
     return data
   }

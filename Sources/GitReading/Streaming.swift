@@ -30,13 +30,17 @@ extension Repository {
     let primary = handle
     let spec = handle.spec
     let blobs = BlobCache(capacity: options.blobCacheSize)
+    let packs =
+      options.blobCacheSize > 0 ? PackSet(objectDirectories: handle.withLock { _ in handle.objectDirectories() }) : nil
+    let bases = DeltaBaseCache(capacity: max(options.blobCacheSize, 16 << 20))
     // Runs of consecutive commits go to one worker: a commit's parent is usually the next commit, and
     // its trees and commit object are then still in that worker's libgit2 object cache.
     let run = 16
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
       do {
         let handle = worker == 0 ? primary : try RepoHandle(spec: spec)
-        let builder = ChangeBuilder(handle: handle, options: options, shallow: shallow, blobs: blobs)
+        var builder = ChangeBuilder(handle: handle, options: options, shallow: shallow, blobs: blobs)
+        builder.packs = packs.map { PackReader(packs: $0, bases: bases) }
         while failure.withLock({ $0 == nil }) {
           let first = next.withLock { n -> Int in
             defer { n += run }

@@ -21,20 +21,118 @@ struct RawChange {
 private let treeMode: UInt32 = 0o040000
 private let emptyBlob = try! ObjectID(hex: "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")
 
+/// A tree object's entries, parsed from its raw bytes: `MODE SP NAME NUL ID` each, modes normalised
+/// as libgit2 does (a tree, an executable or regular file, a symlink, a submodule).
+struct RawTree {
+  let data: BlobData
+  private var nameStart: [Int32] = []
+  private var nameEnd: [Int32] = []
+  private var modes: [UInt32] = []
+
+  init?(_ data: BlobData) {
+    self.data = data
+    let ok = data.withBytes { b -> Bool in
+      var at = 0
+      while at < b.count {
+        var mode: UInt32 = 0
+        var digits = 0
+        while at < b.count, b[at] != 0x20 {
+          let d = b[at] &- 0x30
+          guard d < 8, digits < 7 else { return false }
+          mode = mode << 3 | UInt32(d)
+          digits += 1
+          at += 1
+        }
+        guard digits > 0, at < b.count else { return false }
+        at += 1
+        let start = at
+        while at < b.count, b[at] != 0 { at += 1 }
+        guard at > start, at + 21 <= b.count else { return false }
+        nameStart.append(Int32(start))
+        nameEnd.append(Int32(at))
+        modes.append(RawTree.normalise(mode))
+        at += 21
+      }
+      return true
+    }
+    guard ok, data.count < Int(Int32.max) else { return nil }
+  }
+
+  var count: Int { modes.count }
+
+  func mode(_ k: Int) -> UInt32 { modes[k] }
+
+  func name(_ k: Int) -> String {
+    data.withBytes { b in
+      String(decoding: UnsafeBufferPointer(rebasing: b[Int(nameStart[k])..<Int(nameEnd[k])]), as: UTF8.self)
+    }
+  }
+
+  func id(_ k: Int) -> ObjectID {
+    var oid = git_oid()
+    data.withBytes { b in
+      withUnsafeMutableBytes(of: &oid) {
+        $0.copyMemory(from: UnsafeRawBufferPointer(start: b.baseAddress! + Int(nameEnd[k]) + 1, count: 20))
+      }
+    }
+    return ObjectID(oid)
+  }
+
+  func sameID(_ k: Int, _ other: RawTree, _ j: Int) -> Bool {
+    data.withBytes { a in
+      other.data.withBytes { b in
+        memcmp(a.baseAddress! + Int(nameEnd[k]) + 1, b.baseAddress! + Int(other.nameEnd[j]) + 1, 20) == 0
+      }
+    }
+  }
+
+  /// Git's tree order: names compared bytewise, a tree's name as if it ended in '/'.
+  static func compare(_ x: RawTree, _ i: Int, _ y: RawTree, _ j: Int) -> Int32 {
+    x.data.withBytes { a in
+      y.data.withBytes { b in
+        let la = Int(x.nameEnd[i] - x.nameStart[i])
+        let lb = Int(y.nameEnd[j] - y.nameStart[j])
+        let m = min(la, lb)
+        let pa = a.baseAddress! + Int(x.nameStart[i])
+        let pb = b.baseAddress! + Int(y.nameStart[j])
+        let c = memcmp(pa, pb, m)
+        if c != 0 { return c }
+        let ca: Int32 = la > m ? Int32(pa[m]) : (x.modes[i] == treeMode ? 0x2F : 0)
+        let cb: Int32 = lb > m ? Int32(pb[m]) : (y.modes[j] == treeMode ? 0x2F : 0)
+        return ca - cb
+      }
+    }
+  }
+
+  static func normalise(_ mode: UInt32) -> UInt32 {
+    let type = mode & 0o170000
+    if type == 0o040000 { return 0o040000 }
+    if mode & 0o111 != 0 { return 0o100755 }
+    if type == 0o160000 { return 0o160000 }
+    if type == 0o120000 { return 0o120000 }
+    return 0o100644
+  }
+}
+
 /// Reads blobs through a cache: a blob found there is taken out (its second use), a blob read from
 /// the object database is left there for its other use. Takes the handle's lock for libgit2 calls.
 struct BlobReader: Sendable {
   let handle: RepoHandle
   let cache: BlobCache
+  /// Reads packed blobs directly (whole-history reads); nil: everything through libgit2.
+  let packs: PackReader?
 
   func size(of id: ObjectID) throws -> Int {
     if let size = cache.size(of: id) { return size }
-    return try handle.withLock { _ in try handle.header(id).size }
+    return try handle.withLock { _ in
+      if let size = packs?.blobSize(id) { return size }
+      return try handle.header(id).size
+    }
   }
 
   func read(_ id: ObjectID) throws -> BlobData {
     if let hit = cache.take(id) { return hit }
-    let blob = try handle.withLock { _ in try handle.readBlob(id) }
+    let blob = try handle.withLock { _ in try packs?.readBlob(id) ?? handle.readBlob(id) }
     cache.put(id, blob)
     return blob
   }
@@ -47,6 +145,8 @@ struct ChangeBuilder {
   let shallow: Set<ObjectID>
   /// Blobs read by one use and waiting for their other (shared by the workers of one read).
   let blobs: BlobCache
+  /// The worker's direct pack reader, if any (see `BlobReader.packs`).
+  var packs: PackReader? = nil
   /// Bytes of new-side blobs one commit may keep for its lazy line loaders; past it they are re-read.
   static let retainBudget = 64 << 20
 
@@ -63,27 +163,25 @@ struct ChangeBuilder {
   private func files(of commit: GitObject, id: ObjectID) throws -> [FileDiff] {
     let parentCount = git_commit_parentcount(commit.pointer)
     if parentCount > 0, shallow.contains(id) { throw GitError.shallowBoundary(commit: id.hex) }
-    var treeOut: OpaquePointer?
-    try check(git_commit_tree(&treeOut, commit.pointer), "git_commit_tree(\(id))")
-    let tree = GitObject(treeOut!)
-    var parentTrees: [GitObject] = []
+    let treeID = ObjectID(git_commit_tree_id(commit.pointer).pointee)
+    var parentTreeIDs: [ObjectID] = []
     for k in 0..<parentCount {
       let pid = ObjectID(git_commit_parent_id(commit.pointer, k)!.pointee)
       let parent = try handle.lookupCommit(pid)
-      var pt: OpaquePointer?
-      try check(git_commit_tree(&pt, parent.pointer), "git_commit_tree(\(pid))")
-      parentTrees.append(GitObject(pt!))
+      parentTreeIDs.append(ObjectID(git_commit_tree_id(parent.pointer).pointee))
     }
+    // Other parents of a merge are looked up by path through libgit2.
+    let parentTrees = try parentTreeIDs.dropFirst().map { try handle.lookupTree($0) }
     var raw: [RawChange] = []
-    try compareTrees(parentTrees.first?.pointer, tree.pointer, prefix: "", into: &raw)
+    try compareTrees(try parentTreeIDs.first.map { try tree($0) }, try tree(treeID), prefix: "", into: &raw)
     raw = detectExactRenames(raw)
     var others: [[ObjectID]] = Array(repeating: [], count: raw.count)
-    if parentTrees.count > 1 {
+    if !parentTrees.isEmpty {
       var kept: [RawChange] = []
       var keptOthers: [[ObjectID]] = []
       changes: for change in raw {
         var blobs: [ObjectID] = []
-        for other in parentTrees.dropFirst() {
+        for other in parentTrees {
           let entry = try entry(in: other.pointer, path: change.path)
           if change.newMode == 0 {
             // A deletion already absent in another parent came from that parent.
@@ -119,71 +217,63 @@ struct ChangeBuilder {
     return (ObjectID(git_tree_entry_id(out).pointee), git_tree_entry_filemode(out).rawValue)
   }
 
-  private func isTree(_ e: OpaquePointer) -> Bool { git_tree_entry_filemode(e).rawValue == treeMode }
-
-  /// Git's tree order: names compared bytewise, a tree's name as if it ended in '/'.
-  private func compareEntries(_ a: OpaquePointer, _ b: OpaquePointer) -> Int32 {
-    let na = git_tree_entry_name(a)!
-    let nb = git_tree_entry_name(b)!
-    let la = strlen(na)
-    let lb = strlen(nb)
-    let m = min(la, lb)
-    let c = memcmp(na, nb, m)
-    if c != 0 { return c }
-    let ca: Int32 = la > m ? Int32(UInt8(bitPattern: na[m])) : (isTree(a) ? 0x2F : 0)
-    let cb: Int32 = lb > m ? Int32(UInt8(bitPattern: nb[m])) : (isTree(b) ? 0x2F : 0)
-    return ca - cb
+  /// A tree's entries read from its raw object (through the pack reader when there is one).
+  func tree(_ id: ObjectID) throws -> RawTree {
+    let data = try handle.withLock { _ in
+      try packs?.readObject(id, type: 2) ?? handle.readObject(id, type: GIT_OBJECT_TREE)
+    }
+    guard let tree = RawTree(data) else {
+      throw GitError.libgit2(call: "reading tree \(id)", code: -1, message: "the tree object is malformed")
+    }
+    return tree
   }
 
-  private func name(_ e: OpaquePointer, _ prefix: String) -> String {
-    prefix + String(cString: git_tree_entry_name(e))
-  }
-
-  func compareTrees(_ old: OpaquePointer?, _ new: OpaquePointer?, prefix: String, into out: inout [RawChange]) throws {
-    let oc = old.map { git_tree_entrycount($0) } ?? 0
-    let nc = new.map { git_tree_entrycount($0) } ?? 0
+  func compareTrees(_ old: RawTree?, _ new: RawTree?, prefix: String, into out: inout [RawChange]) throws {
+    let oc = old?.count ?? 0
+    let nc = new?.count ?? 0
     var i = 0
     var j = 0
     while i < oc || j < nc {
-      let eo = i < oc ? git_tree_entry_byindex(old, i) : nil
-      let en = j < nc ? git_tree_entry_byindex(new, j) : nil
       let order: Int32
-      if let eo, let en { order = compareEntries(eo, en) } else { order = eo != nil ? -1 : 1 }
-      if order < 0, let eo {
-        try side(eo, prefix: prefix, deleted: true, into: &out)
+      if i < oc, j < nc, let old, let new { order = RawTree.compare(old, i, new, j) } else { order = i < oc ? -1 : 1 }
+      if order < 0, let old {
+        try side(old, i, prefix: prefix, deleted: true, into: &out)
         i += 1
-      } else if order > 0, let en {
-        try side(en, prefix: prefix, deleted: false, into: &out)
+      } else if order > 0, let new {
+        try side(new, j, prefix: prefix, deleted: false, into: &out)
         j += 1
-      } else if let eo, let en {
-        i += 1
-        j += 1
-        let oid = ObjectID(git_tree_entry_id(eo).pointee)
-        let nid = ObjectID(git_tree_entry_id(en).pointee)
-        let om = git_tree_entry_filemode(eo).rawValue
-        let nm = git_tree_entry_filemode(en).rawValue
-        if oid == nid && om == nm { continue }
-        if om == treeMode && nm == treeMode {
-          let ot = try handle.lookupTree(oid)
-          let nt = try handle.lookupTree(nid)
-          try compareTrees(ot.pointer, nt.pointer, prefix: name(en, prefix) + "/", into: &out)
-        } else {
-          out.append(RawChange(path: name(en, prefix), oldID: oid, newID: nid, oldMode: om, newMode: nm))
+      } else if let old, let new {
+        let om = old.mode(i)
+        let nm = new.mode(j)
+        if om == nm && old.sameID(i, new, j) {
+          i += 1
+          j += 1
+          continue
         }
+        let oid = old.id(i)
+        let nid = new.id(j)
+        if om == treeMode && nm == treeMode {
+          try compareTrees(try tree(oid), try tree(nid), prefix: prefix + new.name(j) + "/", into: &out)
+        } else {
+          out.append(RawChange(path: prefix + new.name(j), oldID: oid, newID: nid, oldMode: om, newMode: nm))
+        }
+        i += 1
+        j += 1
       }
     }
   }
 
-  private func side(_ e: OpaquePointer, prefix: String, deleted: Bool, into out: inout [RawChange]) throws {
-    let id = ObjectID(git_tree_entry_id(e).pointee)
-    let mode = git_tree_entry_filemode(e).rawValue
+  private func side(_ t: RawTree, _ k: Int, prefix: String, deleted: Bool, into out: inout [RawChange]) throws {
+    let id = t.id(k)
+    let mode = t.mode(k)
+    let path = prefix + t.name(k)
     if mode == treeMode {
-      let t = try handle.lookupTree(id)
-      try compareTrees(deleted ? t.pointer : nil, deleted ? nil : t.pointer, prefix: name(e, prefix) + "/", into: &out)
+      let sub = try tree(id)
+      try compareTrees(deleted ? sub : nil, deleted ? nil : sub, prefix: path + "/", into: &out)
     } else if deleted {
-      out.append(RawChange(path: name(e, prefix), oldID: id, newID: nil, oldMode: mode, newMode: 0))
+      out.append(RawChange(path: path, oldID: id, newID: nil, oldMode: mode, newMode: 0))
     } else {
-      out.append(RawChange(path: name(e, prefix), oldID: nil, newID: id, oldMode: 0, newMode: mode))
+      out.append(RawChange(path: path, oldID: nil, newID: id, oldMode: 0, newMode: mode))
     }
   }
 
@@ -270,7 +360,7 @@ struct ChangeBuilder {
         retained = blob
       }
     }
-    let reader = BlobReader(handle: handle, cache: blobs)
+    let reader = BlobReader(handle: handle, cache: blobs, packs: packs)
     let loadOld = oldSize <= max ? oldID : nil
     let others = otherParentBlobs
     diff.changes = LazyLineChanges { [retained] in
@@ -289,11 +379,11 @@ struct ChangeBuilder {
 
   /// A blob's size: from the cache when it holds the blob, else from the object header.
   private func size(of id: ObjectID) throws -> Int {
-    try BlobReader(handle: handle, cache: blobs).size(of: id)
+    try BlobReader(handle: handle, cache: blobs, packs: packs).size(of: id)
   }
 
   private func read(_ id: ObjectID) throws -> BlobData {
-    try BlobReader(handle: handle, cache: blobs).read(id)
+    try BlobReader(handle: handle, cache: blobs, packs: packs).read(id)
   }
 
   private func kind(_ mode: UInt32) -> UInt32 { mode & 0o170000 }
