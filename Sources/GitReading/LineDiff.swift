@@ -10,6 +10,8 @@ enum LineDiff {
   struct Lines {
     var starts: [Int32] = []
     var ends: [Int32] = []
+    /// Lines of the file before the first one listed (a common head left out).
+    var firstNumber: Int32 = 0
     var count: Int { starts.count }
   }
 
@@ -18,23 +20,69 @@ enum LineDiff {
   }
 
   static func lines(_ buf: UnsafeBufferPointer<UInt8>) -> Lines {
+    lines(buf, from: 0, to: buf.count, firstNumber: 0)
+  }
+
+  /// The lines of `buf[from..<to]` (positions in `buf`), numbered after `firstNumber` lines.
+  static func lines(_ buf: UnsafeBufferPointer<UInt8>, from: Int, to: Int, firstNumber: Int32) -> Lines {
     var result = Lines()
-    guard let base = buf.baseAddress, buf.count > 0 else { return result }
-    var start = 0
-    while start < buf.count {
-      let rest = buf.count - start
-      if let hit = memchr(base + start, 0x0A, rest) {
+    result.firstNumber = firstNumber
+    guard let base = buf.baseAddress, to > from else { return result }
+    var start = from
+    while start < to {
+      if let hit = memchr(base + start, 0x0A, to - start) {
         let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         result.starts.append(Int32(start))
         result.ends.append(Int32(end))
         start = end + 1
       } else {
         result.starts.append(Int32(start))
-        result.ends.append(Int32(buf.count))
-        start = buf.count
+        result.ends.append(Int32(to))
+        start = to
       }
     }
     return result
+  }
+
+  /// The line-aligned common head and tail of two files: `a[0..<head]` and `b[0..<head]` are the
+  /// same whole lines (`headLines` of them), and so are the last `tail` bytes of each; the two never
+  /// overlap. Only the middles need splitting into lines.
+  static func commonEnds(
+    _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>
+  ) -> (head: Int, headLines: Int32, tail: Int) {
+    guard let pa = a.baseAddress, let pb = b.baseAddress else { return (0, 0, 0) }
+    let n = min(a.count, b.count)
+    let ra = UnsafeRawPointer(pa)
+    let rb = UnsafeRawPointer(pb)
+    var p = 0
+    while p + 8 <= n,
+      ra.loadUnaligned(fromByteOffset: p, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+    {
+      p += 8
+    }
+    while p < n, pa[p] == pb[p] { p += 1 }
+    var head = p
+    while head > 0, pa[head - 1] != 0x0A { head -= 1 }
+    var headLines: Int32 = 0
+    var at = 0
+    while at < head, let hit = memchr(pa + at, 0x0A, head - at) {
+      headLines += 1
+      at = pa.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+    }
+    let limit = n - head
+    var q = 0
+    while q + 8 <= limit,
+      ra.loadUnaligned(fromByteOffset: a.count - q - 8, as: UInt64.self)
+        == rb.loadUnaligned(fromByteOffset: b.count - q - 8, as: UInt64.self)
+    {
+      q += 8
+    }
+    while q < limit, pa[a.count - q - 1] == pb[b.count - q - 1] { q += 1 }
+    var tail = 0
+    if q > 0, let hit = memchr(pa + a.count - q, 0x0A, q) {
+      tail = a.count - (pa.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1)
+    }
+    return (head, headLines, tail)
   }
 
   /// Line indices (0-based) added in `new` and removed from `old`.
@@ -163,7 +211,7 @@ enum LineDiff {
           at += 1
         }
         starts.append(Int32(at))
-        numbers.append(i + 1)
+        numbers.append(lines.firstNumber + i + 1)
         let from = Int(lines.starts[Int(i)])
         let length = Int(lines.ends[Int(i)]) - from
         if length > 0 {
@@ -182,6 +230,15 @@ enum LineDiff {
     old: UnsafeBufferPointer<UInt8>, new: UnsafeBufferPointer<UInt8>, otherParents: [BlobData]
   ) -> LineChanges {
     if isBinary(old) && !old.isEmpty && new.isEmpty { return LineChanges() }
+    if otherParents.isEmpty {
+      // Only the middles between the common head and tail are split and compared.
+      let (head, headLines, tail) = commonEnds(old, new)
+      let oldLines = lines(old, from: head, to: old.count - tail, firstNumber: headLines)
+      let newLines = lines(new, from: head, to: new.count - tail, firstNumber: headLines)
+      let (added, removed) = diff(old: old, oldLines: oldLines, new: new, newLines: newLines)
+      return LineChanges(
+        added: block(new, lines: newLines, picking: added), removed: block(old, lines: oldLines, picking: removed))
+    }
     let oldLines = lines(old)
     let newLines = lines(new)
     var (added, removed) = diff(old: old, oldLines: oldLines, new: new, newLines: newLines)

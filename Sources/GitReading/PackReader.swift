@@ -31,6 +31,10 @@ final class MappedFile: @unchecked Sendable {
 
   deinit { munmap(UnsafeMutableRawPointer(mutating: base), count) }
 
+  /// Lets the kernel drop this mapping's pages from the process (they stay in the page cache and
+  /// come back on the next read: the file is only read, so nothing is lost).
+  func release() { _ = madvise(UnsafeMutableRawPointer(mutating: base), count, MADV_DONTNEED) }
+
   func byte(_ at: Int) -> UInt8 { base.load(fromByteOffset: at, as: UInt8.self) }
 
   func bigEndian32(_ at: Int) -> UInt32 {
@@ -43,6 +47,20 @@ final class Pack: Sendable {
   let index: MappedFile
   let data: MappedFile
   let objects: Int
+  /// Compressed bytes read since the mapping's pages were last released.
+  private let readSinceRelease = Atomic<Int>(0)
+  /// Pages of the mapping kept resident at most, roughly: a whole-history read touches the whole
+  /// pack, and mapped pages count towards the process's memory.
+  private static let residentBound = 32 << 20
+
+  /// Notes `bytes` of the pack read; releases the mapping's pages past the bound.
+  func noteRead(_ bytes: Int) {
+    let total = readSinceRelease.add(bytes, ordering: .relaxed).newValue
+    if total > Self.residentBound {
+      readSinceRelease.store(0, ordering: .relaxed)
+      data.release()
+    }
+  }
 
   /// Maps `path` (ending in `.idx`) and its `.pack`; nil unless both are well-formed version-2 files
   /// that belong together (the index names the pack's checksum).
@@ -356,6 +374,7 @@ final class PackReader: @unchecked Sendable {
     stream.pointee.avail_out = uInt(out.count)
     let status = zlibInflate(stream, partial ? Z_SYNC_FLUSH : Z_FINISH)
     let produced = out.count - Int(stream.pointee.avail_out)
+    pack.noteRead(Int(stream.pointee.total_in))
     if partial { return status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR ? produced : nil }
     return status == Z_STREAM_END ? produced : nil
   }

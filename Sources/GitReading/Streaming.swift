@@ -29,10 +29,11 @@ extension Repository {
     let shallow = shallowCommits
     let primary = handle
     let spec = handle.spec
-    let blobs = BlobCache(capacity: options.blobCacheSize)
+    // Packed objects are cached by the pack reader; the blob cache serves the objects libgit2 reads.
     let packs =
-      options.blobCacheSize > 0 ? PackSet(objectDirectories: handle.withLock { _ in handle.objectDirectories() }) : nil
-    let bases = DeltaBaseCache(capacity: max(options.blobCacheSize, 16 << 20))
+      options.cacheSize > 0 ? PackSet(objectDirectories: handle.withLock { _ in handle.objectDirectories() }) : nil
+    let blobs = BlobCache(capacity: packs.map { $0.packs.isEmpty } ?? true ? options.cacheSize : options.cacheSize / 8)
+    let bases = DeltaBaseCache(capacity: options.cacheSize)
     // Runs of consecutive commits go to one worker: a commit's parent is usually the next commit, and
     // its trees and commit object are then still in that worker's libgit2 object cache.
     let run = 16
@@ -41,6 +42,7 @@ extension Repository {
         let handle = worker == 0 ? primary : try RepoHandle(spec: spec)
         var builder = ChangeBuilder(handle: handle, options: options, shallow: shallow, blobs: blobs)
         builder.packs = packs.map { PackReader(packs: $0, bases: bases) }
+        builder.trees = options.cacheSize > 0 ? TreeMemo() : nil
         while failure.withLock({ $0 == nil }) {
           let first = next.withLock { n -> Int in
             defer { n += run }

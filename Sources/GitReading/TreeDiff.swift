@@ -114,6 +114,22 @@ struct RawTree {
   }
 }
 
+/// Parsed trees of one worker by id, at most `limit` of them (forgotten all at once past it). Used
+/// under the worker's handle lock only.
+final class TreeMemo: @unchecked Sendable {
+  private var entries: [ObjectID: RawTree] = [:]
+  let limit: Int
+
+  init(limit: Int = 256) { self.limit = limit }
+
+  func get(_ id: ObjectID) -> RawTree? { entries[id] }
+
+  func put(_ id: ObjectID, _ tree: RawTree) {
+    if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+    entries[id] = tree
+  }
+}
+
 /// Reads blobs through a cache: a blob found there is taken out (its second use), a blob read from
 /// the object database is left there for its other use. Takes the handle's lock for libgit2 calls.
 struct BlobReader: Sendable {
@@ -130,9 +146,12 @@ struct BlobReader: Sendable {
     }
   }
 
+  /// A packed blob read here stays in the pack reader's base cache (by pack offset), where the next
+  /// read finds it; only blobs libgit2 reads (loose, alternates) go to the blob cache.
   func read(_ id: ObjectID) throws -> BlobData {
     if let hit = cache.take(id) { return hit }
-    let blob = try handle.withLock { _ in try packs?.readBlob(id) ?? handle.readBlob(id) }
+    if let packs, let blob = handle.withLock({ _ in packs.readBlob(id) }) { return blob }
+    let blob = try handle.withLock { _ in try handle.readBlob(id) }
     cache.put(id, blob)
     return blob
   }
@@ -147,6 +166,8 @@ struct ChangeBuilder {
   let blobs: BlobCache
   /// The worker's direct pack reader, if any (see `BlobReader.packs`).
   var packs: PackReader? = nil
+  /// The worker's recently parsed trees (a commit's trees are its parent's old trees).
+  var trees: TreeMemo? = nil
   /// Bytes of new-side blobs one commit may keep for its lazy line loaders; past it they are re-read.
   static let retainBudget = 64 << 20
 
@@ -219,6 +240,13 @@ struct ChangeBuilder {
 
   /// A tree's entries read from its raw object (through the pack reader when there is one).
   func tree(_ id: ObjectID) throws -> RawTree {
+    if let hit = trees?.get(id) { return hit }
+    let tree = try readTree(id)
+    trees?.put(id, tree)
+    return tree
+  }
+
+  private func readTree(_ id: ObjectID) throws -> RawTree {
     let data = try handle.withLock { _ in
       try packs?.readObject(id, type: 2) ?? handle.readObject(id, type: GIT_OBJECT_TREE)
     }

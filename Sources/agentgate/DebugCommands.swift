@@ -22,6 +22,11 @@ struct ReadHistoryCommand: ParsableCommand {
   @Option(name: .customLong("max-blob-size"), help: "Blobs larger than this many bytes are skipped.")
   var maxBlobSize: Int = DiffOptions().maxBlobSize
 
+  @Option(
+    name: .customLong("cache-size"),
+    help: "Bytes of object content kept for reuse (0: every object read through libgit2).")
+  var cacheSize: Int = DiffOptions().cacheSize
+
   @Option(name: .customLong("jobs"), help: "Worker threads (default: the number of cores).")
   var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -38,7 +43,9 @@ struct ReadHistoryCommand: ParsableCommand {
       var skipped = 0
     }
     let totals = Mutex(Totals())
-    try repository.forEachChange(chosen, options: DiffOptions(maxBlobSize: maxBlobSize), parallelism: jobs) {
+    try repository.forEachChange(
+      chosen, options: DiffOptions(maxBlobSize: maxBlobSize, cacheSize: cacheSize), parallelism: jobs
+    ) {
       change in
       var local = Totals(commits: 1, files: change.files.count)
       for file in change.files {
