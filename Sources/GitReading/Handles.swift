@@ -266,6 +266,11 @@ extension RepoHandle {
     try readObject(id, type: GIT_OBJECT_BLOB)
   }
 
+  /// An object's raw content by pack type number (1 commit, 2 tree, 3 blob, 4 tag).
+  func readObject(_ id: ObjectID, packType: UInt8) throws -> BlobData {
+    try readObject(id, type: git_object_t(rawValue: Int32(packType)))
+  }
+
   /// An object's raw content from the object database; throws unless it has type `type`.
   func readObject(_ id: ObjectID, type: git_object_t) throws -> BlobData {
     var out: OpaquePointer?

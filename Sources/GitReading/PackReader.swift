@@ -162,6 +162,13 @@ final class DeltaBaseCache: Sendable {
     }
   }
 
+  /// Bytes held in both generations, with a small allowance per entry.
+  var residentBytes: Int {
+    state.withLock { s in
+      s.young.values.reduce(0) { $0 + $1.data.count + 64 } + s.old.values.reduce(0) { $0 + $1.data.count + 64 }
+    }
+  }
+
   func put(_ key: Key, _ entry: Entry) {
     guard entry.data.count <= capacity / 8 else { return }
     state.withLock { s in
