@@ -23,3 +23,11 @@ static inline int cgit2_opts_ssize(int option, ssize_t value) {
 static inline int cgit2_inflate_init(z_stream *stream) {
   return inflateInit(stream);
 }
+
+// glibc: give freed heap pages back to the system (long whole-history reads free far more than
+// they keep; without it, the heap's free holes stay resident).
+#include <malloc.h>
+
+static inline int cgit2_malloc_trim(void) {
+  return malloc_trim(0);
+}

@@ -13,10 +13,10 @@ enum Library {
   }()
 
   /// Limits chosen for reading whole histories on a small machine:
-  /// - object cache 24 MiB in total (libgit2 shares it across handles), trees and commits cached;
+  /// - object cache 16 MiB in total (libgit2 shares it across handles), trees and commits cached;
   ///   blobs are not cached there: the streaming reader keeps its own caches and reads packed blobs
   ///   and trees itself (`PackReader`), so libgit2 mostly reads commits;
-  /// - pack windows of 16 MiB, at most 48 MiB mapped and 256 pack files open (mapped pages count
+  /// - pack windows of 16 MiB, at most 32 MiB mapped and 256 pack files open (mapped pages count
   ///   towards the process's memory);
   /// - no hash re-verification of every object read (git itself does not verify on read; fsck does):
   ///   it would cost a SHA-1 of every object;
@@ -24,13 +24,13 @@ enum Library {
   /// A failing option leaves libgit2's default in place (reading stays correct, only slower).
   private static func configure() {
     func opt(_ o: git_libgit2_opt_t) -> Int32 { Int32(truncatingIfNeeded: o.rawValue) }
-    _ = cgit2_opts_ssize(opt(GIT_OPT_SET_CACHE_MAX_SIZE), 24 << 20)
+    _ = cgit2_opts_ssize(opt(GIT_OPT_SET_CACHE_MAX_SIZE), 16 << 20)
     _ = cgit2_opts_type_size(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_TREE, 1 << 20)
     _ = cgit2_opts_type_size(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_COMMIT, 64 << 10)
     _ = cgit2_opts_type_size(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_BLOB, 0)
     _ = cgit2_opts_type_size(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_TAG, 0)
     _ = cgit2_opts_size(opt(GIT_OPT_SET_MWINDOW_SIZE), 16 << 20)
-    _ = cgit2_opts_size(opt(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT), 48 << 20)
+    _ = cgit2_opts_size(opt(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT), 32 << 20)
     _ = cgit2_opts_size(opt(GIT_OPT_SET_MWINDOW_FILE_LIMIT), 256)
     _ = cgit2_opts_int(opt(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION), 0)
     _ = cgit2_opts_int(opt(GIT_OPT_DISABLE_PACK_KEEP_FILE_CHECKS), 1)

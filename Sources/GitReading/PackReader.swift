@@ -51,7 +51,7 @@ final class Pack: Sendable {
   private let readSinceRelease = Atomic<Int>(0)
   /// Pages of the mapping kept resident at most, roughly: a whole-history read touches the whole
   /// pack, and mapped pages count towards the process's memory.
-  private static let residentBound = 32 << 20
+  private static let residentBound = 16 << 20
 
   /// Notes `bytes` of the pack read; releases the mapping's pages past the bound.
   func noteRead(_ bytes: Int) {
@@ -162,6 +162,17 @@ final class DeltaBaseCache: Sendable {
     }
   }
 
+  /// Takes an entry out of the cache.
+  func take(_ key: Key) -> Entry? {
+    state.withLock { s in
+      if let hit = s.young.removeValue(forKey: key) {
+        s.youngBytes -= hit.data.count + 64
+        return hit
+      }
+      return s.old.removeValue(forKey: key)
+    }
+  }
+
   /// Bytes held in both generations, with a small allowance per entry.
   var residentBytes: Int {
     state.withLock { s in
@@ -194,6 +205,9 @@ final class PackReader: @unchecked Sendable {
   let bases: DeltaBaseCache
   private let stream: UnsafeMutablePointer<z_stream>
   private var ready = false
+  /// Where deltas are inflated before they are applied (grown as needed, freed in deinit).
+  private var scratch: UnsafeMutableRawPointer?
+  private var scratchCapacity = 0
   /// Longest delta chain followed before giving the object to libgit2.
   private static let maxChain = 10_000
 
@@ -206,6 +220,7 @@ final class PackReader: @unchecked Sendable {
 
   deinit {
     if ready { inflateEnd(stream) }
+    scratch?.deallocate()
     stream.deinitialize(count: 1)
     stream.deallocate()
   }
@@ -228,8 +243,7 @@ final class PackReader: @unchecked Sendable {
     case 3: return header.size
     case 6, 7:
       // The result size is the delta's second varint: inflate only the first bytes. The type is
-      // the chain root's; leave anything but a blob to libgit2.
-      guard let rootType = chainRootType(pack, offset), rootType == 3 else { return nil }
+      // the chain root's and is checked when the blob is read (the tree entry says it is a blob).
       var head = [UInt8](repeating: 0, count: 32)
       let got = head.withUnsafeMutableBytes { inflate(pack, at: header.dataStart, into: $0, partial: true) }
       guard let got else { return nil }
@@ -307,16 +321,6 @@ final class PackReader: @unchecked Sendable {
     return header
   }
 
-  private func chainRootType(_ pack: Pack, _ offset: Int) -> UInt8? {
-    var at = offset
-    for _ in 0..<Self.maxChain {
-      guard let header = entryHeader(pack, at) else { return nil }
-      guard let base = header.base else { return header.type }
-      at = base
-    }
-    return nil
-  }
-
   /// The object at `offset` in pack `k`, its delta chain applied on the nearest cached base.
   private func read(pack k: Int, offset: Int) -> DeltaBaseCache.Entry? {
     if let hit = bases.get(.init(pack: k, offset: offset)) { return hit }
@@ -339,19 +343,37 @@ final class PackReader: @unchecked Sendable {
     }
     guard var current = base else { return nil }
     for (at, header) in chain.reversed() {
-      guard let delta = inflateWhole(pack, at: header.dataStart, size: header.size),
-        let result = current.data.withBytes({ source in delta.withBytes { applyDelta(source, $0) } })
+      guard let delta = inflateScratch(pack, at: header.dataStart, size: header.size),
+        let result = current.data.withBytes({ applyDelta($0, delta) })
       else { return nil }
       current = DeltaBaseCache.Entry(type: current.type, data: result)
       bases.put(.init(pack: k, offset: at), current)
     }
+    if scratchCapacity > 8 << 20 {
+      scratch?.deallocate()
+      scratch = nil
+      scratchCapacity = 0
+    }
     return current
+  }
+
+  /// Inflates a delta into the reader's scratch buffer (valid until the next call).
+  private func inflateScratch(_ pack: Pack, at: Int, size: Int) -> UnsafeBufferPointer<UInt8>? {
+    guard size >= 0, size < Int(Int32.max) else { return nil }
+    if size > scratchCapacity {
+      scratch?.deallocate()
+      scratchCapacity = max(size, 64 << 10)
+      scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCapacity, alignment: 1)
+    }
+    let out = UnsafeMutableRawBufferPointer(start: scratch, count: size)
+    guard inflate(pack, at: at, into: out, partial: false) == size else { return nil }
+    return UnsafeBufferPointer(start: scratch!.assumingMemoryBound(to: UInt8.self), count: size)
   }
 
   /// Inflates exactly `size` bytes starting at `at`; nil unless the stream ends there.
   private func inflateWhole(_ pack: Pack, at: Int, size: Int) -> BlobData? {
     guard size >= 0, size < Int(Int32.max) else { return nil }
-    let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 1)
     let got = inflate(pack, at: at, into: UnsafeMutableRawBufferPointer(start: buffer, count: size), partial: false)
     guard got == size else {
       buffer.deallocate()

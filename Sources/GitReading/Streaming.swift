@@ -5,6 +5,13 @@ import Foundation
 import GateCore
 import Synchronization
 
+/// Holds a worker function for threads that may outlive the call that made it (see `forEachChange`);
+/// written before the threads start and after they have all signalled completion.
+private final class WorkBox: @unchecked Sendable {
+  var work: (@Sendable (Int) -> Void)?
+  init(_ work: @escaping @Sendable (Int) -> Void) { self.work = work }
+}
+
 extension Repository {
   /// Calls `body` with every selected commit's change. `parallelism` worker threads each open their
   /// own libgit2 handle and take the next commit from the ordered list; `body` may run concurrently
@@ -37,27 +44,48 @@ extension Repository {
     // Runs of consecutive commits go to one worker: a commit's parent is usually the next commit, and
     // its trees and commit object are then still in that worker's libgit2 object cache.
     let run = 16
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      do {
-        let handle = worker == 0 ? primary : try RepoHandle(spec: spec)
-        var builder = ChangeBuilder(handle: handle, options: options, shallow: shallow, blobs: blobs)
-        builder.packs = packs.map { PackReader(packs: $0, bases: bases) }
-        builder.trees = options.cacheSize > 0 ? TreeMemo() : nil
-        while failure.withLock({ $0 == nil }) {
-          let first = next.withLock { n -> Int in
-            defer { n += run }
-            return n
+    // One thread per worker, started here (a dispatch pool may run the workers one after another
+    // when its threads are busy); the calling thread is worker 0, and all are joined before return.
+    withoutActuallyEscaping(body) { body in
+      let work: @Sendable (Int) -> Void = { worker in
+        do {
+          let handle = worker == 0 ? primary : try RepoHandle(spec: spec)
+          var builder = ChangeBuilder(handle: handle, options: options, shallow: shallow, blobs: blobs)
+          builder.packs = packs.map { PackReader(packs: $0, bases: bases) }
+          builder.trees = options.cacheSize > 0 ? TreeMemo() : nil
+          while failure.withLock({ $0 == nil }) {
+            let first = next.withLock { n -> Int in
+              defer { n += run }
+              return n
+            }
+            if first >= ids.count { break }
+            // Every 1,024 commits, hand the heap's free pages back (bounds resident memory).
+            if first % (64 * run) < run { _ = cgit2_malloc_trim() }
+            for k in first..<min(first + run, ids.count) {
+              if failure.withLock({ $0 != nil }) { break }
+              let change = try handle.withLock { _ in try builder.change(of: ids[k]) }
+              try body(change)
+            }
           }
-          if first >= ids.count { break }
-          for k in first..<min(first + run, ids.count) {
-            if failure.withLock({ $0 != nil }) { break }
-            let change = try handle.withLock { _ in try builder.change(of: ids[k]) }
-            try body(change)
-          }
+        } catch {
+          failure.withLock { if $0 == nil { $0 = error } }
         }
-      } catch {
-        failure.withLock { if $0 == nil { $0 = error } }
       }
+      // The threads reach `work` (and so `body`) through a box emptied once they have all finished,
+      // so nothing holds `body` past this call.
+      let box = WorkBox(work)
+      let finished = DispatchSemaphore(value: 0)
+      for worker in 1..<workers {
+        let thread = Thread {
+          box.work?(worker)
+          finished.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+      }
+      work(0)
+      for _ in 1..<workers { finished.wait() }
+      box.work = nil
     }
     if let error = failure.withLock({ $0 }) { throw error }
   }
