@@ -65,6 +65,8 @@ public enum MessageText {
   /// written, values trimmed, continuation lines unfolded), then every trailer-shaped line elsewhere
   /// in the body with `inTrailerBlock == false`. Nothing below a scissors line counts.
   public static func trailers(of message: String) -> [Trailer] {
+    // Every trailer, in the block or elsewhere, is a `key: value` line.
+    guard message.utf8.contains(UInt8(ascii: ":")) else { return [] }
     var lines = message.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map {
       $0.hasSuffix("\r") ? $0.dropLast() : $0
     }

@@ -337,7 +337,8 @@ final class PackReader: @unchecked Sendable {
       } else {
         guard let data = inflateWhole(pack, at: header.dataStart, size: header.size) else { return nil }
         let entry = DeltaBaseCache.Entry(type: header.type, data: data)
-        bases.put(.init(pack: k, offset: at), entry)
+        // Whole commits and tags are read once (the walk); only bases and file content are kept.
+        if !chain.isEmpty || header.type == 2 || header.type == 3 { bases.put(.init(pack: k, offset: at), entry) }
         base = entry
       }
     }

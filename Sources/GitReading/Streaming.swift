@@ -29,18 +29,22 @@ extension Repository {
     // newer ones, so reading history backwards resolves each blob from the one read just before
     // (libgit2 keeps that base in its delta-base cache); forwards, every blob would be rebuilt from
     // the far end of its delta chain.
-    let ids = Array(try handle.withLock { _ in try selectedCommits(selection) }.reversed())
+    // Packed objects are read directly and cached by the pack reader (commits of the walk, trees,
+    // blobs); the blob cache serves the objects libgit2 reads.
+    let packs =
+      options.cacheSize > 0 ? PackSet(objectDirectories: handle.withLock { _ in handle.objectDirectories() }) : nil
+    let bases = DeltaBaseCache(capacity: options.cacheSize)
+    let ids = Array(
+      try handle.withLock { _ in
+        try selectedCommits(selection, packs: packs.map { PackReader(packs: $0, bases: bases) })
+      }.reversed())
     let workers = max(1, min(parallelism, ids.count))
     let next = Mutex(0)
     let failure = Mutex<(any Error)?>(nil)
     let shallow = shallowCommits
     let primary = handle
     let spec = handle.spec
-    // Packed objects are cached by the pack reader; the blob cache serves the objects libgit2 reads.
-    let packs =
-      options.cacheSize > 0 ? PackSet(objectDirectories: handle.withLock { _ in handle.objectDirectories() }) : nil
     let blobs = BlobCache(capacity: packs.map { $0.packs.isEmpty } ?? true ? options.cacheSize : options.cacheSize / 8)
-    let bases = DeltaBaseCache(capacity: options.cacheSize)
     // Runs of consecutive commits go to one worker: a commit's parent is usually the next commit, and
     // its trees and commit object are then still in that worker's libgit2 object cache.
     let run = 16

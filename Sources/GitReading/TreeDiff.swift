@@ -25,12 +25,17 @@ private let emptyBlob = try! ObjectID(hex: "e69de29bb2d1d6434b8b29ae775ad8c2e48c
 /// as libgit2 does (a tree, an executable or regular file, a symlink, a submodule).
 struct RawTree {
   let data: BlobData
-  private var nameStart: [Int32] = []
-  private var nameEnd: [Int32] = []
-  private var modes: [UInt32] = []
+  private struct Entry {
+    var nameStart: Int32
+    var nameEnd: Int32
+    var mode: UInt32
+  }
+  private var entries: [Entry] = []
 
   init?(_ data: BlobData) {
     self.data = data
+    var entries: [Entry] = []
+    entries.reserveCapacity(data.count / 32 + 1)
     let ok = data.withBytes { b -> Bool in
       var at = 0
       while at < b.count {
@@ -46,25 +51,26 @@ struct RawTree {
         guard digits > 0, at < b.count else { return false }
         at += 1
         let start = at
-        while at < b.count, b[at] != 0 { at += 1 }
+        guard let nul = memchr(b.baseAddress! + at, 0, b.count - at) else { return false }
+        at = b.baseAddress!.distance(to: nul.assumingMemoryBound(to: UInt8.self))
         guard at > start, at + 21 <= b.count else { return false }
-        nameStart.append(Int32(start))
-        nameEnd.append(Int32(at))
-        modes.append(RawTree.normalise(mode))
+        entries.append(Entry(nameStart: Int32(start), nameEnd: Int32(at), mode: RawTree.normalise(mode)))
         at += 21
       }
       return true
     }
     guard ok, data.count < Int(Int32.max) else { return nil }
+    self.entries = entries
   }
 
-  var count: Int { modes.count }
+  var count: Int { entries.count }
 
-  func mode(_ k: Int) -> UInt32 { modes[k] }
+  func mode(_ k: Int) -> UInt32 { entries[k].mode }
 
   func name(_ k: Int) -> String {
     data.withBytes { b in
-      String(decoding: UnsafeBufferPointer(rebasing: b[Int(nameStart[k])..<Int(nameEnd[k])]), as: UTF8.self)
+      String(
+        decoding: UnsafeBufferPointer(rebasing: b[Int(entries[k].nameStart)..<Int(entries[k].nameEnd)]), as: UTF8.self)
     }
   }
 
@@ -72,7 +78,7 @@ struct RawTree {
     var oid = git_oid()
     data.withBytes { b in
       withUnsafeMutableBytes(of: &oid) {
-        $0.copyMemory(from: UnsafeRawBufferPointer(start: b.baseAddress! + Int(nameEnd[k]) + 1, count: 20))
+        $0.copyMemory(from: UnsafeRawBufferPointer(start: b.baseAddress! + Int(entries[k].nameEnd) + 1, count: 20))
       }
     }
     return ObjectID(oid)
@@ -81,7 +87,8 @@ struct RawTree {
   func sameID(_ k: Int, _ other: RawTree, _ j: Int) -> Bool {
     data.withBytes { a in
       other.data.withBytes { b in
-        memcmp(a.baseAddress! + Int(nameEnd[k]) + 1, b.baseAddress! + Int(other.nameEnd[j]) + 1, 20) == 0
+        memcmp(a.baseAddress! + Int(entries[k].nameEnd) + 1, b.baseAddress! + Int(other.entries[j].nameEnd) + 1, 20)
+          == 0
       }
     }
   }
@@ -90,15 +97,17 @@ struct RawTree {
   static func compare(_ x: RawTree, _ i: Int, _ y: RawTree, _ j: Int) -> Int32 {
     x.data.withBytes { a in
       y.data.withBytes { b in
-        let la = Int(x.nameEnd[i] - x.nameStart[i])
-        let lb = Int(y.nameEnd[j] - y.nameStart[j])
+        let ex = x.entries[i]
+        let ey = y.entries[j]
+        let la = Int(ex.nameEnd - ex.nameStart)
+        let lb = Int(ey.nameEnd - ey.nameStart)
         let m = min(la, lb)
-        let pa = a.baseAddress! + Int(x.nameStart[i])
-        let pb = b.baseAddress! + Int(y.nameStart[j])
+        let pa = a.baseAddress! + Int(ex.nameStart)
+        let pb = b.baseAddress! + Int(ey.nameStart)
         let c = memcmp(pa, pb, m)
         if c != 0 { return c }
-        let ca: Int32 = la > m ? Int32(pa[m]) : (x.modes[i] == treeMode ? 0x2F : 0)
-        let cb: Int32 = lb > m ? Int32(pb[m]) : (y.modes[j] == treeMode ? 0x2F : 0)
+        let ca: Int32 = la > m ? Int32(pa[m]) : (ex.mode == treeMode ? 0x2F : 0)
+        let cb: Int32 = lb > m ? Int32(pb[m]) : (ey.mode == treeMode ? 0x2F : 0)
         return ca - cb
       }
     }
