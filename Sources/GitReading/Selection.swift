@@ -392,12 +392,14 @@ struct Heap<Element> {
 /// `tree` then `parent` lines, and the time after the last `>` of the `committer` line. Anything
 /// unexpected gives nil, and the commit is then read through libgit2.
 struct CommitHeader {
+  var tree: ObjectID?
   var parents: [ObjectID] = []
   var time: Int64 = 0
 
   init?(_ data: BlobData) {
     var parents: [ObjectID] = []
     var time: Int64?
+    var tree: ObjectID?
     let ok = data.withBytes { b -> Bool in
       var at = 0
       var sawTree = false
@@ -406,6 +408,9 @@ struct CommitHeader {
         let line = UnsafeBufferPointer(rebasing: b[at..<end])
         if line.starts(with: "tree ".utf8) {
           sawTree = true
+          if line.count == 45 {
+            tree = try? ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: line[5...]), as: UTF8.self))
+          }
         } else if line.starts(with: "parent ".utf8) {
           guard sawTree, line.count == 47,
             let id = try? ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: line[7...]), as: UTF8.self))
@@ -430,6 +435,7 @@ struct CommitHeader {
       return sawTree
     }
     guard ok, let time else { return nil }
+    self.tree = tree
     self.parents = parents
     self.time = time
   }

@@ -181,25 +181,38 @@ struct ChangeBuilder {
   static let retainBudget = 64 << 20
 
   func change(of id: ObjectID) throws -> CommitChange {
+    if let packs, let raw = packs.readObject(id, type: 1), let parsed = RawCommit(raw, id: id) {
+      return CommitChange(commit: parsed.record, files: try files(id: id, tree: parsed.tree, parents: parsed.parents))
+    }
     let commit = try handle.lookupCommit(id)
     let record = makeCommitRecord(commit.pointer)
-    return CommitChange(commit: record, files: try files(of: commit, id: id))
+    let (tree, parents) = Self.treeAndParents(commit.pointer)
+    return CommitChange(commit: record, files: try files(id: id, tree: tree, parents: parents))
   }
 
   func files(of id: ObjectID) throws -> [FileDiff] {
-    try files(of: try handle.lookupCommit(id), id: id)
+    let (tree, parents) = Self.treeAndParents(try handle.lookupCommit(id).pointer)
+    return try files(id: id, tree: tree, parents: parents)
   }
 
-  private func files(of commit: GitObject, id: ObjectID) throws -> [FileDiff] {
-    let parentCount = git_commit_parentcount(commit.pointer)
-    if parentCount > 0, shallow.contains(id) { throw GitError.shallowBoundary(commit: id.hex) }
-    let treeID = ObjectID(git_commit_tree_id(commit.pointer).pointee)
-    var parentTreeIDs: [ObjectID] = []
-    for k in 0..<parentCount {
-      let pid = ObjectID(git_commit_parent_id(commit.pointer, k)!.pointee)
-      let parent = try handle.lookupCommit(pid)
-      parentTreeIDs.append(ObjectID(git_commit_tree_id(parent.pointer).pointee))
+  private static func treeAndParents(_ commit: OpaquePointer) -> (ObjectID, [ObjectID]) {
+    let parents = (0..<git_commit_parentcount(commit)).compactMap { k in
+      git_commit_parent_id(commit, k).map { ObjectID($0.pointee) }
     }
+    return (ObjectID(git_commit_tree_id(commit).pointee), parents)
+  }
+
+  /// The root tree of commit `id` (read directly when packed).
+  private func commitTree(_ id: ObjectID) throws -> ObjectID {
+    if let packs, let raw = packs.readObject(id, type: 1), let header = CommitHeader(raw), let tree = header.tree {
+      return tree
+    }
+    return ObjectID(git_commit_tree_id(try handle.lookupCommit(id).pointer).pointee)
+  }
+
+  private func files(id: ObjectID, tree treeID: ObjectID, parents: [ObjectID]) throws -> [FileDiff] {
+    if !parents.isEmpty, shallow.contains(id) { throw GitError.shallowBoundary(commit: id.hex) }
+    let parentTreeIDs = try parents.map { try commitTree($0) }
     // Other parents of a merge are looked up by path through libgit2.
     let parentTrees = try parentTreeIDs.dropFirst().map { try handle.lookupTree($0) }
     var raw: [RawChange] = []

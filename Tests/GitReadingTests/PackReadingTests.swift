@@ -73,7 +73,7 @@ import Testing
   /// Everything a consumer sees of a change, as comparable text.
   static func digest(_ changes: [CommitChange]) throws -> [String] {
     try changes.map { change in
-      var lines = ["commit \(change.commit.id ?? "-")"]
+      var lines = ["commit \(change.commit)"]
       for f in change.files {
         let c = try f.changes.get()
         lines.append(
@@ -248,5 +248,67 @@ import Testing
         Self.shortcut(Array(old.utf8), Array(new.utf8)) == Self.reference(Array(old.utf8), Array(new.utf8)),
         "\(old.debugDescription) -> \(new.debugDescription)")
     }
+  }
+}
+
+@Suite struct RawCommitTests {
+  /// Writes a raw commit object with `git hash-object` and points `refs/heads/<name>` at it.
+  static func rawCommit(_ git: GitRepo, _ name: String, _ body: String) throws {
+    let id = try git.git(["hash-object", "-t", "commit", "-w", "--literally", "--stdin"], stdin: Data(body.utf8))
+    try git.git(["update-ref", "refs/heads/\(name)", id])
+  }
+
+  @Test func packedCommitsParseAsLibgit2ParsesThem() throws {
+    let git = try GitRepo()
+    try git.commit(
+      "subject\n\nbody line\n\nSigned-off-by: A <a@example.com>\nCo-authored-by: Bot <bot@example.com>\n",
+      files: ["a.txt": "a\n"], author: (name: "  Spaced Name ", email: "spaced@example.com"))
+    let tree = try git.git(["rev-parse", "HEAD^{tree}"])
+    let head = try git.git(["rev-parse", "HEAD"])
+    let shapes: [(String, String)] = [
+      (
+        "latin1",
+        "tree \(tree)\nparent \(head)\nauthor J\u{F6}rg <j@example.com> 1700000000 +0100\ncommitter C <c@example.com> 1700000001 -0530\nencoding ISO-8859-1\n\nMessage\n"
+      ),
+      (
+        "twoauthors",
+        "tree \(tree)\nauthor One <1@example.com> 1700000000 +0000\nauthor Two <2@example.com> 1 +0000\ncommitter C <c@example.com> 5 +0000\n\nx\n"
+      ),
+      ("nozone", "tree \(tree)\nauthor A <a@example.com> 1700000000\ncommitter C <c@example.com> 5 +0000\n\nx\n"),
+      (
+        "bigzone", "tree \(tree)\nauthor A <a@example.com> 1700000000 +1575\ncommitter C <c@example.com> 5 -9999\n\nx\n"
+      ),
+      (
+        "leadingnewlines",
+        "tree \(tree)\nauthor A <a@example.com> 1 +0000\ncommitter C <c@example.com> 5 +0000\ngpgsig -----BEGIN-----\n abc\n -----END-----\n\n\n\nafter blank lines\n"
+      ),
+      (
+        "nulmessage",
+        "tree \(tree)\nauthor A <a@example.com> 1 +0000\ncommitter C <c@example.com> 5 +0000\n\nbefore\u{0}after\n"
+      ),
+      ("oddemail", "tree \(tree)\nauthor A <weird <a@example.com>> 1 +0000\ncommitter   <  > 5 +0000\n\nx\n"),
+      (
+        "merge",
+        "tree \(tree)\nparent \(head)\nparent \(head)\nauthor A <a@example.com> 1 +0000\ncommitter C <c@example.com> 5 +0200\n\nmerge\n"
+      ),
+    ]
+    for (name, body) in shapes { try Self.rawCommit(git, name, body) }
+    try git.git(["repack", "-adq"])
+    let repo = try open(git)
+    let handle = repo.handle
+    let reader = PackReader(
+      packs: PackSet(objectDirectories: handle.objectDirectories()), bases: DeltaBaseCache(capacity: 1 << 20))
+    var parsed = 0
+    for name in ["main"] + shapes.map(\.0) {
+      let id = try ObjectID(hex: try git.git(["rev-parse", "refs/heads/\(name)"]))
+      let expected = try handle.withLock { _ in makeCommitRecord(try handle.lookupCommit(id).pointer) }
+      let raw = try #require(reader.readObject(id, type: 1), "\(name) is packed")
+      if let mine = RawCommit(raw, id: id) {
+        parsed += 1
+        #expect(mine.record == expected, "\(name)")
+        #expect(mine.parents.map(\.hex) == expected.parents)
+      }
+    }
+    #expect(parsed >= 6)  // the usual shapes are parsed here, the odd ones left to libgit2
   }
 }
