@@ -198,7 +198,12 @@ struct RawCommit {
     (record, tree, parents) = parsed
   }
 
-  private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+  /// libgit2 trims these from both ends of a name and an e-mail: control bytes, space and
+  /// `.,:;<>"\'`.
+  private static func isCrud(_ c: UInt8) -> Bool {
+    c <= 32 || c == 0x2E || c == 0x2C || c == 0x3A || c == 0x3B || c == 0x3C || c == 0x3E || c == 0x22 || c == 0x5C
+      || c == 0x27
+  }
 
   private static func parse(_ b: UnsafeBufferPointer<UInt8>, id: ObjectID) -> (CommitRecord, ObjectID, [ObjectID])? {
     var at = 0
@@ -245,8 +250,8 @@ struct RawCommit {
       func trimmed(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> {
         var i = from
         var j = to
-        while i < j, isSpace(s[i]) { i += 1 }
-        while j > i, isSpace(s[j - 1]) { j -= 1 }
+        while i < j, isCrud(s[i]) { i += 1 }
+        while j > i, isCrud(s[j - 1]) { j -= 1 }
         return UnsafeBufferPointer(rebasing: s[i..<j])
       }
       // ` TIME ±ZONE` after the '>', digits only.

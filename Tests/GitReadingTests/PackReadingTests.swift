@@ -288,6 +288,10 @@ import Testing
       ),
       ("oddemail", "tree \(tree)\nauthor A <weird <a@example.com>> 1 +0000\ncommitter   <  > 5 +0000\n\nx\n"),
       (
+        "crud",
+        "tree \(tree)\nauthor Philip H. <'a@example.com.'> 1 +0000\ncommitter \"C;\" <,c@example.com:> 5 +0000\n\nx\n"
+      ),
+      (
         "merge",
         "tree \(tree)\nparent \(head)\nparent \(head)\nauthor A <a@example.com> 1 +0000\ncommitter C <c@example.com> 5 +0200\n\nmerge\n"
       ),
