@@ -46,8 +46,8 @@ extension Repository {
     let spec = handle.spec
     let blobs = BlobCache(capacity: packs.map { $0.packs.isEmpty } ?? true ? options.cacheSize : options.cacheSize / 8)
     // Runs of consecutive commits go to one worker: a commit's parent is usually the next commit, and
-    // its trees and commit object are then still in that worker's libgit2 object cache.
-    let run = 16
+    // its trees are then still in that worker's parsed-tree memo.
+    let run = 64
     // One thread per worker, started here (a dispatch pool may run the workers one after another
     // when its threads are busy); the calling thread is worker 0, and all are joined before return.
     withoutActuallyEscaping(body) { body in
@@ -64,7 +64,7 @@ extension Repository {
             }
             if first >= ids.count { break }
             // Every 1,024 commits, hand the heap's free pages back (bounds resident memory).
-            if first % (64 * run) < run { _ = cgit2_malloc_trim() }
+            if first % 1024 < run { _ = cgit2_malloc_trim() }
             for k in first..<min(first + run, ids.count) {
               if failure.withLock({ $0 != nil }) { break }
               let change = try handle.withLock { _ in try builder.change(of: ids[k]) }
