@@ -13,28 +13,27 @@ enum Library {
   }()
 
   /// Limits chosen for reading whole histories on a small machine:
-  /// - object cache 128 MiB in total, trees and commits cached (blobs are read once, not cached);
-  /// - pack windows of 128 MiB, at most 512 MiB mapped and 256 pack files open;
+  /// - object cache 16 MiB in total (libgit2 shares it across handles), trees and commits cached;
+  ///   blobs are not cached there: the streaming reader keeps its own caches and reads packed blobs
+  ///   and trees itself (`PackReader`), so libgit2 mostly reads commits;
+  /// - pack windows of 16 MiB, at most 32 MiB mapped and 256 pack files open (mapped pages count
+  ///   towards the process's memory);
   /// - no hash re-verification of every object read (git itself does not verify on read; fsck does):
-  ///   it would double the cost of reading blobs.
+  ///   it would cost a SHA-1 of every object;
+  /// - no check for `.keep` files each time a pack is opened.
+  /// A failing option leaves libgit2's default in place (reading stays correct, only slower).
   private static func configure() {
-    // git_libgit2_opts is variadic, which Swift cannot call; on the Linux ABIs this package targets
-    // (x86_64 SysV, AArch64) integer variadic arguments travel like fixed ones, so the symbol is
-    // called through fixed-arity function types.
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "git_libgit2_opts") else { return }
-    typealias OptSize = @convention(c) (Int32, Int) -> Int32
-    typealias OptTypeSize = @convention(c) (Int32, Int32, Int) -> Int32
-    let setSize = unsafeBitCast(symbol, to: OptSize.self)
-    let setTypeSize = unsafeBitCast(symbol, to: OptTypeSize.self)
     func opt(_ o: git_libgit2_opt_t) -> Int32 { Int32(truncatingIfNeeded: o.rawValue) }
-    _ = setSize(opt(GIT_OPT_SET_CACHE_MAX_SIZE), 128 << 20)
-    _ = setTypeSize(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_TREE.rawValue, 1 << 20)
-    _ = setTypeSize(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_COMMIT.rawValue, 64 << 10)
-    _ = setTypeSize(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_BLOB.rawValue, 0)
-    _ = setSize(opt(GIT_OPT_SET_MWINDOW_SIZE), 128 << 20)
-    _ = setSize(opt(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT), 512 << 20)
-    _ = setSize(opt(GIT_OPT_SET_MWINDOW_FILE_LIMIT), 256)
-    _ = setSize(opt(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION), 0)
+    _ = cgit2_opts_ssize(opt(GIT_OPT_SET_CACHE_MAX_SIZE), 16 << 20)
+    _ = cgit2_opts_type_size(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_TREE, 1 << 20)
+    _ = cgit2_opts_type_size(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_COMMIT, 64 << 10)
+    _ = cgit2_opts_type_size(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_BLOB, 0)
+    _ = cgit2_opts_type_size(opt(GIT_OPT_SET_CACHE_OBJECT_LIMIT), GIT_OBJECT_TAG, 0)
+    _ = cgit2_opts_size(opt(GIT_OPT_SET_MWINDOW_SIZE), 16 << 20)
+    _ = cgit2_opts_size(opt(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT), 32 << 20)
+    _ = cgit2_opts_size(opt(GIT_OPT_SET_MWINDOW_FILE_LIMIT), 256)
+    _ = cgit2_opts_int(opt(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION), 0)
+    _ = cgit2_opts_int(opt(GIT_OPT_DISABLE_PACK_KEEP_FILE_CHECKS), 1)
   }
 }
 
@@ -149,6 +148,54 @@ final class GitObject {
   deinit { git_object_free(pointer) }
 }
 
+/// A blob's (or any object's) content: owns either the `git_odb_object` libgit2 read or a buffer the
+/// pack reader filled, and frees it in deinit. Immutable; libgit2 frees such an object with an atomic
+/// reference count, so any thread may release it.
+final class BlobData: @unchecked Sendable {
+  private let object: OpaquePointer?
+  private let owned: UnsafeMutableRawPointer?
+  private let bytes: UnsafeBufferPointer<UInt8>
+
+  init(_ object: OpaquePointer) {
+    self.object = object
+    owned = nil
+    let size = git_odb_object_size(object)
+    if size > 0, let base = git_odb_object_data(object) {
+      bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: size)
+    } else {
+      bytes = UnsafeBufferPointer(start: nil, count: 0)
+    }
+  }
+
+  /// Takes ownership of `buffer` (allocated with `UnsafeMutableRawPointer.allocate`).
+  init(owning buffer: UnsafeMutableRawPointer, count: Int) {
+    object = nil
+    owned = buffer
+    bytes = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt8.self), count: count)
+  }
+
+  /// No content (an absent side of a change).
+  init() {
+    object = nil
+    owned = nil
+    bytes = UnsafeBufferPointer(start: nil, count: 0)
+  }
+
+  static let empty = BlobData()
+
+  var count: Int { bytes.count }
+
+  /// The content, valid only inside `body` (the object stays alive until it returns).
+  func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    try withExtendedLifetime(self) { try body(bytes) }
+  }
+
+  deinit {
+    if let object { git_odb_object_free(object) }
+    owned?.deallocate()
+  }
+}
+
 /// Owns a `git_reference`.
 final class GitReference {
   let pointer: OpaquePointer
@@ -187,6 +234,19 @@ extension RepoHandle {
     return GitObject(out!)
   }
 
+  /// The object directories whose packs hold this repository's objects: the common directory's
+  /// `objects` (shared by linked worktrees) and the extra ones (quarantine, alternates from the
+  /// environment).
+  func objectDirectories() -> [String] {
+    var dirs: [String] = []
+    if let common = git_repository_commondir(repo) {
+      var path = String(cString: common)
+      if path.hasSuffix("/") { path.removeLast() }
+      dirs.append(path + "/objects")
+    }
+    return dirs + spec.objectDirectories
+  }
+
   /// Size and type of an object without loading its content.
   func header(_ id: ObjectID) throws -> (size: Int, type: git_object_t) {
     var size = 0
@@ -198,13 +258,33 @@ extension RepoHandle {
 
   /// A blob's bytes, copied out of libgit2.
   func blobBytes(_ id: ObjectID) throws -> [UInt8] {
+    try readBlob(id).withBytes { Array($0) }
+  }
+
+  /// A blob's content straight from the object database (no object parse, no copy).
+  func readBlob(_ id: ObjectID) throws -> BlobData {
+    try readObject(id, type: GIT_OBJECT_BLOB)
+  }
+
+  /// An object's raw content by pack type number (1 commit, 2 tree, 3 blob, 4 tag).
+  func readObject(_ id: ObjectID, packType: UInt8) throws -> BlobData {
+    try readObject(id, type: git_object_t(rawValue: Int32(packType)))
+  }
+
+  /// An object's raw content from the object database; throws unless it has type `type`.
+  func readObject(_ id: ObjectID, type: git_object_t) throws -> BlobData {
     var out: OpaquePointer?
     var oid = id.raw
-    try check(git_blob_lookup(&out, repo, &oid), "git_blob_lookup(\(id))")
-    let blob = GitObject(out!)
-    let size = Int(git_blob_rawsize(blob.pointer))
-    guard size > 0, let base = git_blob_rawcontent(blob.pointer) else { return [] }
-    return [UInt8](UnsafeRawBufferPointer(start: base, count: size))
+    try check(git_odb_read(&out, odb, &oid), "git_odb_read(\(id))")
+    let data = BlobData(out!)
+    guard git_odb_object_type(out) == type else {
+      throw GitError.libgit2(
+        call: "git_odb_read(\(id))", code: -1,
+        message:
+          "the object is a \(String(cString: git_object_type2string(git_odb_object_type(out)))), not a \(String(cString: git_object_type2string(type)))"
+      )
+    }
+    return data
   }
 
   /// Resolves a revision expression (`main`, `HEAD~2`, a tag, an id) to the commit it names.

@@ -1,6 +1,6 @@
 // Added and removed lines of a file by line-hash difference: the common prefix and suffix are
-// matched in place, the middles as multisets of line hashes. Moved lines count as unchanged; new
-// line numbers are exact.
+// matched in place, the middles as multisets of lines (found by hash, confirmed by bytes). Moved
+// lines count as unchanged; new line numbers are exact.
 
 import Foundation
 import GateCore
@@ -10,120 +10,246 @@ enum LineDiff {
   struct Lines {
     var starts: [Int32] = []
     var ends: [Int32] = []
+    /// Lines of the file before the first one listed (a common head left out).
+    var firstNumber: Int32 = 0
     var count: Int { starts.count }
   }
 
   static func lines(_ bytes: [UInt8]) -> Lines {
+    bytes.withUnsafeBufferPointer { lines($0) }
+  }
+
+  static func lines(_ buf: UnsafeBufferPointer<UInt8>) -> Lines {
+    lines(buf, from: 0, to: buf.count, firstNumber: 0)
+  }
+
+  /// The lines of `buf[from..<to]` (positions in `buf`), numbered after `firstNumber` lines.
+  static func lines(_ buf: UnsafeBufferPointer<UInt8>, from: Int, to: Int, firstNumber: Int32) -> Lines {
     var result = Lines()
-    bytes.withUnsafeBufferPointer { buf in
-      guard let base = buf.baseAddress, buf.count > 0 else { return }
-      var start = 0
-      while start < buf.count {
-        let rest = buf.count - start
-        if let hit = memchr(base + start, 0x0A, rest) {
-          let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-          result.starts.append(Int32(start))
-          result.ends.append(Int32(end))
-          start = end + 1
-        } else {
-          result.starts.append(Int32(start))
-          result.ends.append(Int32(buf.count))
-          start = buf.count
-        }
+    result.firstNumber = firstNumber
+    guard let base = buf.baseAddress, to > from else { return result }
+    var start = from
+    while start < to {
+      if let hit = memchr(base + start, 0x0A, to - start) {
+        let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        result.starts.append(Int32(start))
+        result.ends.append(Int32(end))
+        start = end + 1
+      } else {
+        result.starts.append(Int32(start))
+        result.ends.append(Int32(to))
+        start = to
       }
     }
     return result
   }
 
-  /// Line indices (0-based) added in `new` and removed from `old`.
-  static func diff(old: [UInt8], new: [UInt8]) -> (added: [Int32], removed: [Int32]) {
-    let lo = lines(old)
-    let ln = lines(new)
-    return diff(old: old, oldLines: lo, new: new, newLines: ln)
+  /// The line-aligned common head and tail of two files: `a[0..<head]` and `b[0..<head]` are the
+  /// same whole lines (`headLines` of them), and so are the last `tail` bytes of each; the two never
+  /// overlap. Only the middles need splitting into lines.
+  static func commonEnds(
+    _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>
+  ) -> (head: Int, headLines: Int32, tail: Int) {
+    guard let pa = a.baseAddress, let pb = b.baseAddress else { return (0, 0, 0) }
+    let n = min(a.count, b.count)
+    let ra = UnsafeRawPointer(pa)
+    let rb = UnsafeRawPointer(pb)
+    var p = 0
+    while p + 8 <= n,
+      ra.loadUnaligned(fromByteOffset: p, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+    {
+      p += 8
+    }
+    while p < n, pa[p] == pb[p] { p += 1 }
+    var head = p
+    while head > 0, pa[head - 1] != 0x0A { head -= 1 }
+    var headLines: Int32 = 0
+    var at = 0
+    while at < head, let hit = memchr(pa + at, 0x0A, head - at) {
+      headLines += 1
+      at = pa.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+    }
+    let limit = n - head
+    var q = 0
+    while q + 8 <= limit,
+      ra.loadUnaligned(fromByteOffset: a.count - q - 8, as: UInt64.self)
+        == rb.loadUnaligned(fromByteOffset: b.count - q - 8, as: UInt64.self)
+    {
+      q += 8
+    }
+    while q < limit, pa[a.count - q - 1] == pb[b.count - q - 1] { q += 1 }
+    var tail = 0
+    if q > 0, let hit = memchr(pa + a.count - q, 0x0A, q) {
+      tail = a.count - (pa.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1)
+    }
+    return (head, headLines, tail)
   }
 
-  static func diff(
-    old: [UInt8], oldLines lo: Lines, new: [UInt8], newLines ln: Lines
-  ) -> (
-    added: [Int32], removed: [Int32]
-  ) {
+  /// Line indices (0-based) added in `new` and removed from `old`.
+  static func diff(old: [UInt8], new: [UInt8]) -> (added: [Int32], removed: [Int32]) {
     old.withUnsafeBufferPointer { ob in
       new.withUnsafeBufferPointer { nb in
-        func equal(_ i: Int, _ j: Int) -> Bool {
-          let la = Int(lo.ends[i] - lo.starts[i])
-          let lb = Int(ln.ends[j] - ln.starts[j])
-          guard la == lb else { return false }
-          if la == 0 { return true }
-          return memcmp(ob.baseAddress! + Int(lo.starts[i]), nb.baseAddress! + Int(ln.starts[j]), la) == 0
-        }
-        let common = min(lo.count, ln.count)
-        var p = 0
-        while p < common, equal(p, p) { p += 1 }
-        var s = 0
-        while s < common - p, equal(lo.count - 1 - s, ln.count - 1 - s) { s += 1 }
-        let oldMid = p..<(lo.count - s)
-        let newMid = p..<(ln.count - s)
-        if oldMid.isEmpty { return (newMid.map { Int32($0) }, []) }
-        if newMid.isEmpty { return ([], oldMid.map { Int32($0) }) }
-        func hash(_ base: UnsafePointer<UInt8>, _ start: Int32, _ end: Int32) -> UInt64 {
-          var h: UInt64 = 0xcbf2_9ce4_8422_2325
-          var k = Int(start)
-          while k < Int(end) {
-            h = (h ^ UInt64(base[k])) &* 0x0000_0100_0000_01b3
-            k += 1
-          }
-          return h ^ UInt64(end - start)
-        }
-        var oldCounts: [UInt64: Int32] = [:]
-        var oldHashes: [UInt64] = []
-        oldHashes.reserveCapacity(oldMid.count)
-        for i in oldMid {
-          let h = hash(ob.baseAddress!, lo.starts[i], lo.ends[i])
-          oldHashes.append(h)
-          oldCounts[h, default: 0] += 1
-        }
-        var newCounts: [UInt64: Int32] = [:]
-        var added: [Int32] = []
-        for j in newMid {
-          let h = hash(nb.baseAddress!, ln.starts[j], ln.ends[j])
-          newCounts[h, default: 0] += 1
-          if let c = oldCounts[h], c > 0 {
-            oldCounts[h] = c - 1
-          } else {
-            added.append(Int32(j))
-          }
-        }
-        var removed: [Int32] = []
-        for (k, i) in oldMid.enumerated() {
-          let h = oldHashes[k]
-          if let c = newCounts[h], c > 0 {
-            newCounts[h] = c - 1
-          } else {
-            removed.append(Int32(i))
-          }
-        }
-        return (added, removed)
+        diff(old: ob, oldLines: lines(ob), new: nb, newLines: lines(nb))
       }
     }
   }
 
+  /// Line indices (0-based) added in `new` and removed from `old`: the common prefix and suffix are
+  /// matched in place; in the middles each new line takes the first old line not yet taken with the
+  /// same bytes. Hashes only find candidates, bytes are always compared, so a crafted hash collision
+  /// cannot hide an added line.
+  static func diff(
+    old ob: UnsafeBufferPointer<UInt8>, oldLines lo: Lines, new nb: UnsafeBufferPointer<UInt8>, newLines ln: Lines
+  ) -> (added: [Int32], removed: [Int32]) {
+    let oldBase = ob.baseAddress ?? UnsafePointer(bitPattern: 1)!
+    let newBase = nb.baseAddress ?? UnsafePointer(bitPattern: 1)!
+    func equal(_ i: Int, _ j: Int) -> Bool {
+      let la = Int(lo.ends[i] - lo.starts[i])
+      let lb = Int(ln.ends[j] - ln.starts[j])
+      guard la == lb else { return false }
+      if la == 0 { return true }
+      return memcmp(oldBase + Int(lo.starts[i]), newBase + Int(ln.starts[j]), la) == 0
+    }
+    let common = min(lo.count, ln.count)
+    var p = 0
+    while p < common, equal(p, p) { p += 1 }
+    var s = 0
+    while s < common - p, equal(lo.count - 1 - s, ln.count - 1 - s) { s += 1 }
+    let oldMid = p..<(lo.count - s)
+    let newMid = p..<(ln.count - s)
+    if oldMid.isEmpty { return (newMid.map { Int32($0) }, []) }
+    if newMid.isEmpty { return ([], oldMid.map { Int32($0) }) }
+    let first = oldMid.lowerBound
+    let oldCount = oldMid.count
+    // Open addressing: each slot holds a hash and the first not yet taken old line with it (chained
+    // in ascending order through `next`); -2 marks a free slot, -1 a hash whose lines are all taken.
+    var slots = 16
+    while slots < 2 * oldCount { slots <<= 1 }
+    let mask = slots - 1
+    var slotHash = [UInt64](repeating: 0, count: slots)
+    var slotHead = [Int32](repeating: -2, count: slots)
+    var next = [Int32](repeating: -1, count: oldCount)
+    var taken = [Bool](repeating: false, count: oldCount)
+    func slot(_ h: UInt64) -> Int {
+      var k = Int(truncatingIfNeeded: h) & mask
+      while slotHead[k] != -2 && slotHash[k] != h { k = (k + 1) & mask }
+      return k
+    }
+    for k in stride(from: oldCount - 1, through: 0, by: -1) {
+      let h = lineHash(oldBase, lo.starts[first + k], lo.ends[first + k])
+      let at = slot(h)
+      if slotHead[at] == -2 {
+        slotHash[at] = h
+      } else {
+        next[k] = slotHead[at]
+      }
+      slotHead[at] = Int32(k)
+    }
+    var added: [Int32] = []
+    for j in newMid {
+      let h = lineHash(newBase, ln.starts[j], ln.ends[j])
+      let at = slot(h)
+      var k = slotHead[at]
+      var previous: Int32 = -1
+      var matched = false
+      while k >= 0 {
+        let ki = Int(k)
+        if equal(first + ki, j) {
+          taken[ki] = true
+          if previous < 0 { slotHead[at] = next[ki] } else { next[Int(previous)] = next[ki] }
+          matched = true
+          break
+        }
+        previous = k
+        k = next[ki]
+      }
+      if !matched { added.append(Int32(j)) }
+    }
+    var removed: [Int32] = []
+    for k in 0..<oldCount where !taken[k] { removed.append(Int32(first + k)) }
+    return (added, removed)
+  }
+
+  /// A 64-bit hash of a line's bytes, eight bytes at a time (finds candidates; bytes are compared).
+  @inline(__always)
+  static func lineHash(_ base: UnsafePointer<UInt8>, _ start: Int32, _ end: Int32) -> UInt64 {
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(end - start)
+    var p = UnsafeRawPointer(base + Int(start))
+    var n = Int(end - start)
+    while n >= 8 {
+      h = (h ^ p.loadUnaligned(as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+      h ^= h >> 32
+      p += 8
+      n -= 8
+    }
+    var tail: UInt64 = 0
+    var shift: UInt64 = 0
+    while n > 0 {
+      tail |= UInt64(p.load(as: UInt8.self)) << shift
+      shift += 8
+      p += 1
+      n -= 1
+    }
+    h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+    return h ^ (h >> 29)
+  }
+
   /// The chosen lines of `bytes` packed into a block, numbered from 1.
-  static func block(_ bytes: [UInt8], lines: Lines, picking indices: [Int32]) -> LineBlock {
-    var out: [UInt8] = []
+  static func block(_ bytes: UnsafeBufferPointer<UInt8>, lines: Lines, picking indices: [Int32]) -> LineBlock {
+    guard !indices.isEmpty, let base = bytes.baseAddress else { return LineBlock() }
     var starts: [Int32] = []
     var numbers: [Int32] = []
     starts.reserveCapacity(indices.count)
     numbers.reserveCapacity(indices.count)
     var total = 0
     for i in indices { total += Int(lines.ends[Int(i)] - lines.starts[Int(i)]) + 1 }
-    out.reserveCapacity(total)
-    for (k, i) in indices.enumerated() {
-      if k > 0 { out.append(0x0A) }
-      starts.append(Int32(out.count))
-      numbers.append(i + 1)
-      out.append(contentsOf: bytes[Int(lines.starts[Int(i)])..<Int(lines.ends[Int(i)])])
+    let out = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+      var at = 0
+      for (k, i) in indices.enumerated() {
+        if k > 0 {
+          buffer[at] = 0x0A
+          at += 1
+        }
+        starts.append(Int32(at))
+        numbers.append(lines.firstNumber + i + 1)
+        let from = Int(lines.starts[Int(i)])
+        let length = Int(lines.ends[Int(i)]) - from
+        if length > 0 {
+          (buffer.baseAddress! + at).initialize(from: base + from, count: length)
+          at += length
+        }
+      }
+      initialized = at
     }
     return LineBlock(bytes: out, starts: starts, numbers: numbers)
+  }
+
+  /// The lines of `new` added relative to `old` and to every blob of `otherParents` (a merge), and
+  /// the lines removed from `old`. A binary old side with no new side (a deleted binary file) has none.
+  static func changes(
+    old: UnsafeBufferPointer<UInt8>, new: UnsafeBufferPointer<UInt8>, otherParents: [BlobData]
+  ) -> LineChanges {
+    if isBinary(old) && !old.isEmpty && new.isEmpty { return LineChanges() }
+    if otherParents.isEmpty {
+      // Only the middles between the common head and tail are split and compared.
+      let (head, headLines, tail) = commonEnds(old, new)
+      let oldLines = lines(old, from: head, to: old.count - tail, firstNumber: headLines)
+      let newLines = lines(new, from: head, to: new.count - tail, firstNumber: headLines)
+      let (added, removed) = diff(old: old, oldLines: oldLines, new: new, newLines: newLines)
+      return LineChanges(
+        added: block(new, lines: newLines, picking: added), removed: block(old, lines: oldLines, picking: removed))
+    }
+    let oldLines = lines(old)
+    let newLines = lines(new)
+    var (added, removed) = diff(old: old, oldLines: oldLines, new: new, newLines: newLines)
+    for other in otherParents where !added.isEmpty {
+      let against = other.withBytes { bytes in
+        diff(old: bytes, oldLines: lines(bytes), new: new, newLines: newLines).added
+      }
+      added = intersect(added, against)
+    }
+    return LineChanges(
+      added: block(new, lines: newLines, picking: added), removed: block(old, lines: oldLines, picking: removed))
   }
 
   /// Intersection of two ascending index lists.
@@ -146,10 +272,8 @@ enum LineDiff {
   }
 
   /// Git's binary heuristic: a NUL byte in the first 8000 bytes.
-  static func isBinary(_ bytes: [UInt8]) -> Bool {
-    bytes.withUnsafeBufferPointer { buf in
-      guard let base = buf.baseAddress else { return false }
-      return memchr(base, 0, min(8000, buf.count)) != nil
-    }
+  static func isBinary(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = buf.baseAddress else { return false }
+    return memchr(base, 0, min(8000, buf.count)) != nil
   }
 }

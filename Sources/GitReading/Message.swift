@@ -65,6 +65,8 @@ public enum MessageText {
   /// written, values trimmed, continuation lines unfolded), then every trailer-shaped line elsewhere
   /// in the body with `inTrailerBlock == false`. Nothing below a scissors line counts.
   public static func trailers(of message: String) -> [Trailer] {
+    // Every trailer, in the block or elsewhere, is a `key: value` line.
+    guard message.utf8.contains(UInt8(ascii: ":")) else { return [] }
     var lines = message.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map {
       $0.hasSuffix("\r") ? $0.dropLast() : $0
     }
@@ -173,5 +175,128 @@ public enum MessageText {
       return nil
     }
     return nil
+  }
+}
+
+/// A commit record parsed from a raw commit object the way libgit2 1.5 parses it, for the commits the
+/// pack reader reads directly: `tree`, `parent` lines, `author` (extra ones skipped), `committer`,
+/// other headers up to the blank line (`encoding` kept), then the message (leading newlines dropped,
+/// cut at a NUL as a C string is). Only the usual shapes are taken: a signature `NAME <EMAIL> TIME
+/// ±ZONE`, 40-digit ids, no NUL in the header. Anything else gives nil and libgit2 reads the commit
+/// (so its own rules, and errors, apply).
+struct RawCommit {
+  var record: CommitRecord
+  var tree: ObjectID
+  var parents: [ObjectID]
+
+  init?(_ data: BlobData, id: ObjectID) {
+    guard
+      let parsed = data.withBytes({ b -> (CommitRecord, ObjectID, [ObjectID])? in
+        RawCommit.parse(b, id: id)
+      })
+    else { return nil }
+    (record, tree, parents) = parsed
+  }
+
+  /// libgit2 trims these from both ends of a name and an e-mail: control bytes, space and
+  /// `.,:;<>"\'`.
+  private static func isCrud(_ c: UInt8) -> Bool {
+    c <= 32 || c == 0x2E || c == 0x2C || c == 0x3A || c == 0x3B || c == 0x3C || c == 0x3E || c == 0x22 || c == 0x5C
+      || c == 0x27
+  }
+
+  private static func parse(_ b: UnsafeBufferPointer<UInt8>, id: ObjectID) -> (CommitRecord, ObjectID, [ObjectID])? {
+    var at = 0
+    func line() -> UnsafeBufferPointer<UInt8>? {
+      guard at < b.count, let nl = b[at...].firstIndex(of: 0x0A) else { return nil }
+      defer { at = nl + 1 }
+      return UnsafeBufferPointer(rebasing: b[at..<nl])
+    }
+    func hexID(_ l: UnsafeBufferPointer<UInt8>, prefix: String) -> ObjectID? {
+      guard l.count == prefix.utf8.count + 40, l.starts(with: prefix.utf8) else { return nil }
+      return try? ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: l[prefix.utf8.count...]), as: UTF8.self))
+    }
+    guard let treeLine = line(), let tree = hexID(treeLine, prefix: "tree ") else { return nil }
+    var parents: [ObjectID] = []
+    var next = line()
+    while let l = next, l.starts(with: "parent ".utf8) {
+      guard let p = hexID(l, prefix: "parent ") else { return nil }
+      parents.append(p)
+      next = line()
+    }
+    guard let authorLine = next, authorLine.starts(with: "author ".utf8) else { return nil }
+    next = line()
+    while let l = next, l.starts(with: "author ".utf8) { next = line() }
+    guard let committerLine = next, committerLine.starts(with: "committer ".utf8) else { return nil }
+    var encoding: UnsafeBufferPointer<UInt8>?
+    var sawBlank = false
+    while let l = line() {
+      if l.isEmpty {
+        sawBlank = true
+        break
+      }
+      if l.starts(with: "encoding ".utf8) { encoding = UnsafeBufferPointer(rebasing: l[9...]) }
+    }
+    guard sawBlank, memchr(b.baseAddress!, 0, at) == nil else { return nil }
+    let encodingName = encoding.map { String(decoding: $0, as: UTF8.self) }
+    func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+      MessageText.decode(UnsafeRawBufferPointer(bytes), encoding: encodingName)
+    }
+    func signature(_ l: UnsafeBufferPointer<UInt8>, header: Int) -> Signature? {
+      let s = UnsafeBufferPointer(rebasing: l[header...])
+      guard let open = s.lastIndex(of: UInt8(ascii: "<")),
+        let close = s[(open + 1)...].firstIndex(of: UInt8(ascii: ">"))
+      else { return nil }
+      func trimmed(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> {
+        var i = from
+        var j = to
+        while i < j, isCrud(s[i]) { i += 1 }
+        while j > i, isCrud(s[j - 1]) { j -= 1 }
+        return UnsafeBufferPointer(rebasing: s[i..<j])
+      }
+      // ` TIME ±ZONE` after the '>', digits only.
+      var k = close + 1
+      guard k < s.count, s[k] == 0x20 else { return nil }
+      k += 1
+      var time: Int64 = 0
+      var digits = 0
+      while k < s.count, s[k] >= 0x30, s[k] <= 0x39, digits < 18 {
+        time = time * 10 + Int64(s[k] - 0x30)
+        digits += 1
+        k += 1
+      }
+      guard digits > 0, k + 1 < s.count, s[k] == 0x20, s[k + 1] == UInt8(ascii: "+") || s[k + 1] == UInt8(ascii: "-")
+      else { return nil }
+      let sign = s[k + 1]
+      k += 2
+      var zone = 0
+      var zoneDigits = 0
+      while k < s.count, s[k] >= 0x30, s[k] <= 0x39, zoneDigits < 9 {
+        zone = zone * 10 + Int(s[k] - 0x30)
+        zoneDigits += 1
+        k += 1
+      }
+      guard zoneDigits > 0, k == s.count else { return nil }
+      let hours = zone / 100
+      let minutes = zone % 100
+      var offset = 0
+      if hours <= 14 && minutes <= 59 { offset = (hours * 60 + minutes) * (sign == UInt8(ascii: "-") ? -1 : 1) }
+      return Signature(
+        name: text(trimmed(0, open)), email: text(trimmed(open + 1, close)), time: time, offsetMinutes: offset)
+    }
+    guard let author = signature(authorLine, header: 7), let committer = signature(committerLine, header: 10) else {
+      return nil
+    }
+    var start = at
+    while start < b.count, b[start] == 0x0A { start += 1 }
+    var end = b.count
+    if start < b.count, let nul = memchr(b.baseAddress! + start, 0, b.count - start) {
+      end = b.baseAddress!.distance(to: nul.assumingMemoryBound(to: UInt8.self))
+    }
+    let message = text(UnsafeBufferPointer(rebasing: b[start..<max(start, end)]))
+    let record = CommitRecord(
+      id: id.hex, parents: parents.map(\.hex), author: author, committer: committer, message: message,
+      encoding: encodingName, trailers: MessageText.trailers(of: message))
+    return (record, tree, parents)
   }
 }

@@ -114,7 +114,8 @@ public final class Repository: @unchecked Sendable {
     }
     let oid = try ObjectID(hex: id)
     return try handle.withLock { _ in
-      try ChangeBuilder(handle: handle, options: options, shallow: shallowCommits).files(of: oid)
+      try ChangeBuilder(handle: handle, options: options, shallow: shallowCommits, blobs: BlobCache(capacity: 0)).files(
+        of: oid)
     }
   }
 
@@ -188,8 +189,14 @@ public final class Repository: @unchecked Sendable {
 public struct DiffOptions: Sendable, Equatable {
   /// Blobs larger than this are not loaded; their changes are reported as skipped (`.tooLarge`).
   public var maxBlobSize: Int
+  /// Bytes of object content a streaming read (`forEachChange`) keeps for reuse: resolved objects
+  /// and delta bases of the packs it reads directly, and blobs read through libgit2 (loose objects)
+  /// until the next commit that needs them. 0 turns the caches and the direct pack reading off
+  /// (every object through libgit2).
+  public var cacheSize: Int
 
-  public init(maxBlobSize: Int = 10 << 20) {
+  public init(maxBlobSize: Int = 10 << 20, cacheSize: Int = 64 << 20) {
     self.maxBlobSize = maxBlobSize
+    self.cacheSize = cacheSize
   }
 }

@@ -100,16 +100,16 @@ extension Repository {
   }
 
   /// Must run under the handle's lock.
-  func selectedCommits(_ selection: CommitSelection) throws -> [ObjectID] {
+  func selectedCommits(_ selection: CommitSelection, packs: PackReader? = nil) throws -> [ObjectID] {
     do {
-      return try selectedCommitsUnchecked(selection)
+      return try selectedCommitsUnchecked(selection, packs: packs)
     } catch GitError.badRevision(let rev, let message) where !shallowCommits.isEmpty {
       throw GitError.badRevision(
         rev, message: message + "; this clone is shallow: fetch deeper if it lies beyond the boundary")
     }
   }
 
-  private func selectedCommitsUnchecked(_ selection: CommitSelection) throws -> [ObjectID] {
+  private func selectedCommitsUnchecked(_ selection: CommitSelection, packs: PackReader?) throws -> [ObjectID] {
     var include: [ObjectID] = []
     var exclude: [ObjectID] = []
     switch selection {
@@ -165,6 +165,7 @@ extension Repository {
     }
     guard !include.isEmpty else { return [] }
     var walk = RevisionWalk(handle: handle, shallow: shallowCommits)
+    walk.packs = packs
     return try walk.run(include: include, exclude: exclude)
   }
 }
@@ -216,6 +217,8 @@ struct RevisionWalk {
   private var flags: [UInt8] = []
   private var parents: [[Int32]] = []
   private var interestingQueued = 0
+  /// Reads packed commits directly (a whole-history read); nil: every commit through libgit2.
+  var packs: PackReader?
 
   init(handle: RepoHandle, shallow: Set<ObjectID>) {
     self.handle = handle
@@ -236,15 +239,20 @@ struct RevisionWalk {
   private mutating func parse(_ n: Int32) throws {
     let i = Int(n)
     if flags[i] & Self.parsed != 0 { return }
-    let commit = try handle.lookupCommit(ids[i])
-    times[i] = Int64(git_commit_time(commit.pointer))
+    var parentIDs: [ObjectID] = []
+    if let raw = packs?.readObject(ids[i], type: 1), let header = CommitHeader(raw) {
+      times[i] = header.time
+      parentIDs = header.parents
+    } else {
+      let commit = try handle.lookupCommit(ids[i])
+      times[i] = Int64(git_commit_time(commit.pointer))
+      for k in 0..<git_commit_parentcount(commit.pointer) {
+        if let p = git_commit_parent_id(commit.pointer, k) { parentIDs.append(ObjectID(p.pointee)) }
+      }
+    }
     flags[i] |= Self.parsed
     if shallow.contains(ids[i]) { return }
-    var ps: [Int32] = []
-    for k in 0..<git_commit_parentcount(commit.pointer) {
-      if let p = git_commit_parent_id(commit.pointer, k) { ps.append(node(ObjectID(p.pointee))) }
-    }
-    parents[i] = ps
+    parents[i] = parentIDs.map { node($0) }
   }
 
   private mutating func markUninteresting(_ start: Int32) {
@@ -377,5 +385,58 @@ struct Heap<Element> {
       i = best
     }
     return top
+  }
+}
+
+/// The parents and committer time of a raw commit object, as the revision walk needs them:
+/// `tree` then `parent` lines, and the time after the last `>` of the `committer` line. Anything
+/// unexpected gives nil, and the commit is then read through libgit2.
+struct CommitHeader {
+  var tree: ObjectID?
+  var parents: [ObjectID] = []
+  var time: Int64 = 0
+
+  init?(_ data: BlobData) {
+    var parents: [ObjectID] = []
+    var time: Int64?
+    var tree: ObjectID?
+    let ok = data.withBytes { b -> Bool in
+      var at = 0
+      var sawTree = false
+      while at < b.count, b[at] != 0x0A {
+        guard let end = b[at...].firstIndex(of: 0x0A) else { return false }
+        let line = UnsafeBufferPointer(rebasing: b[at..<end])
+        if line.starts(with: "tree ".utf8) {
+          sawTree = true
+          if line.count == 45 {
+            tree = try? ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: line[5...]), as: UTF8.self))
+          }
+        } else if line.starts(with: "parent ".utf8) {
+          guard sawTree, line.count == 47,
+            let id = try? ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: line[7...]), as: UTF8.self))
+          else { return false }
+          parents.append(id)
+        } else if time == nil, line.starts(with: "committer ".utf8) {
+          guard let close = line.lastIndex(of: UInt8(ascii: ">")) else { return false }
+          var k = close + 1
+          while k < line.count, line[k] == 0x20 { k += 1 }
+          var value: Int64 = 0
+          var digits = 0
+          while k < line.count, line[k] >= 0x30, line[k] <= 0x39, digits < 18 {
+            value = value * 10 + Int64(line[k] - 0x30)
+            digits += 1
+            k += 1
+          }
+          guard digits > 0 else { return false }
+          time = value
+        }
+        at = end + 1
+      }
+      return sawTree
+    }
+    guard ok, let time else { return nil }
+    self.tree = tree
+    self.parents = parents
+    self.time = time
   }
 }

@@ -5,6 +5,13 @@ import Foundation
 import GateCore
 import Synchronization
 
+/// Holds a worker function for threads that may outlive the call that made it (see `forEachChange`);
+/// written before the threads start and after they have all signalled completion.
+private final class WorkBox: @unchecked Sendable {
+  var work: (@Sendable (Int) -> Void)?
+  init(_ work: @escaping @Sendable (Int) -> Void) { self.work = work }
+}
+
 extension Repository {
   /// Calls `body` with every selected commit's change. `parallelism` worker threads each open their
   /// own libgit2 handle and take the next commit from the ordered list; `body` may run concurrently
@@ -18,29 +25,71 @@ extension Repository {
       try body(try stagedChange(options: options, environment: ProcessInfo.processInfo.environment))
       return
     }
-    let ids = try handle.withLock { _ in try selectedCommits(selection) }
+    // Newest first: packs store the newest version of a file whole and older ones as deltas against
+    // newer ones, so reading history backwards resolves each blob from the one read just before
+    // (libgit2 keeps that base in its delta-base cache); forwards, every blob would be rebuilt from
+    // the far end of its delta chain.
+    // Packed objects are read directly and cached by the pack reader (commits of the walk, trees,
+    // blobs); the blob cache serves the objects libgit2 reads.
+    let packs =
+      options.cacheSize > 0 ? PackSet(objectDirectories: handle.withLock { _ in handle.objectDirectories() }) : nil
+    let bases = DeltaBaseCache(capacity: options.cacheSize)
+    let ids = Array(
+      try handle.withLock { _ in
+        try selectedCommits(selection, packs: packs.map { PackReader(packs: $0, bases: bases) })
+      }.reversed())
     let workers = max(1, min(parallelism, ids.count))
     let next = Mutex(0)
     let failure = Mutex<(any Error)?>(nil)
     let shallow = shallowCommits
     let primary = handle
     let spec = handle.spec
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      do {
-        let handle = worker == 0 ? primary : try RepoHandle(spec: spec)
-        let builder = ChangeBuilder(handle: handle, options: options, shallow: shallow)
-        while failure.withLock({ $0 == nil }) {
-          let k = next.withLock { n -> Int in
-            defer { n += 1 }
-            return n
+    let blobs = BlobCache(capacity: packs.map { $0.packs.isEmpty } ?? true ? options.cacheSize : options.cacheSize / 8)
+    // Runs of consecutive commits go to one worker: a commit's parent is usually the next commit, and
+    // its trees are then still in that worker's parsed-tree memo.
+    let run = 64
+    // One thread per worker, started here (a dispatch pool may run the workers one after another
+    // when its threads are busy); the calling thread is worker 0, and all are joined before return.
+    withoutActuallyEscaping(body) { body in
+      let work: @Sendable (Int) -> Void = { worker in
+        do {
+          let handle = worker == 0 ? primary : try RepoHandle(spec: spec)
+          var builder = ChangeBuilder(handle: handle, options: options, shallow: shallow, blobs: blobs)
+          builder.packs = packs.map { PackReader(packs: $0, bases: bases) }
+          builder.trees = options.cacheSize > 0 ? TreeMemo() : nil
+          while failure.withLock({ $0 == nil }) {
+            let first = next.withLock { n -> Int in
+              defer { n += run }
+              return n
+            }
+            if first >= ids.count { break }
+            // Every 1,024 commits, hand the heap's free pages back (bounds resident memory).
+            if first % 1024 < run { _ = cgit2_malloc_trim() }
+            for k in first..<min(first + run, ids.count) {
+              if failure.withLock({ $0 != nil }) { break }
+              let change = try handle.withLock { _ in try builder.change(of: ids[k]) }
+              try body(change)
+            }
           }
-          if k >= ids.count { break }
-          let change = try handle.withLock { _ in try builder.change(of: ids[k]) }
-          try body(change)
+        } catch {
+          failure.withLock { if $0 == nil { $0 = error } }
         }
-      } catch {
-        failure.withLock { if $0 == nil { $0 = error } }
       }
+      // The threads reach `work` (and so `body`) through a box emptied once they have all finished,
+      // so nothing holds `body` past this call.
+      let box = WorkBox(work)
+      let finished = DispatchSemaphore(value: 0)
+      for worker in 1..<workers {
+        let thread = Thread {
+          box.work?(worker)
+          finished.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+      }
+      work(0)
+      for _ in 1..<workers { finished.wait() }
+      box.work = nil
     }
     if let error = failure.withLock({ $0 }) { throw error }
   }
@@ -81,7 +130,7 @@ extension Repository {
         raw.append(RawChange(path: path, oldID: old.id, newID: nil, oldMode: old.mode, newMode: 0))
       }
       raw.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-      let builder = ChangeBuilder(handle: handle, options: options, shallow: [])
+      let builder = ChangeBuilder(handle: handle, options: options, shallow: [], blobs: BlobCache(capacity: 0))
       raw = builder.detectExactRenames(raw)
       var budget = ChangeBuilder.retainBudget
       let files = try raw.map { try builder.fileDiff($0, otherParentBlobs: [], budget: &budget) }
