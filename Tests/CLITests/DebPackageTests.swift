@@ -33,7 +33,7 @@ private let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathCompon
     let arch = try runProcess(["dpkg", "--print-architecture"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(control["Architecture"] == arch)
     let depends = Set((control["Depends"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-    for needed in ["libgit2-1.5", "libcurl4", "libpcre2-8-0", "libseccomp2", "bubblewrap", "git", "libc6"] {
+    for needed in ["libgit2-1.5", "libcurl4", "libpcre2-8-0", "libseccomp2", "zlib1g", "bubblewrap", "git", "libc6"] {
       #expect(depends.contains(needed), "Depends lacks \(needed): \(depends.sorted())")
     }
 
