@@ -298,6 +298,8 @@ public final class Gate: Sendable {
 
     let shallow = cache != nil && repository.isShallow
     let knownNotes = notes
+    // Several commits on several threads: each commit's files stay on its thread.
+    let spreadFiles = pending.count == 1 || options.parallelism <= 1
     let judge: @Sendable (CommitChange) throws -> Void = { change in
       guard let id = change.commit.id else { return }
       let elapsed = Date().timeIntervalSince(start)
@@ -307,7 +309,8 @@ public final class Gate: Sendable {
       let note = cache != nil ? knownNotes[id] : hasNotes ? self.repository.note(ref: self.notesRef, commit: id) : nil
       let attribution = self.detector.attribute(change.commit, note: note)
       let result = self.scanner.scan(
-        change, isAgent: self.decider.judgedAsAgent(attribution, authorEmail: change.commit.author.email))
+        change, isAgent: self.decider.judgedAsAgent(attribution, authorEmail: change.commit.author.email),
+        spreadFiles: spreadFiles)
       collector.results.withLock {
         $0[id] = Judged(
           commit: change.commit, attribution: attribution, findings: result.findings, suppressed: result.suppressed)

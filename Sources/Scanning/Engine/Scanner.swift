@@ -166,11 +166,13 @@ public final class Scanner: Sendable {
   /// Scans one commit (or the staged pseudo-commit): the added lines of every file (and removed
   /// lines for rules that read them), path-only rules, change rules, and a `skipped` finding for
   /// every file whose content was not read.
-  public func scan(_ change: CommitChange, isAgent: Bool) -> ScanResult {
+  /// `spreadFiles: false` keeps the commit on the calling thread: a caller that already judges
+  /// several commits at once (a history) gains nothing from nested threads, only their cost.
+  public func scan(_ change: CommitChange, isAgent: Bool, spreadFiles: Bool = true) -> ScanResult {
     let commit = change.commit.id
     let files = change.files
     var result = ScanResult()
-    if files.count >= 8 && options.parallelism > 1 {
+    if spreadFiles && files.count >= 8 && options.parallelism > 1 {
       let parts = Mutex<[Int: ScanResult]>([:])
       DispatchQueue.concurrentPerform(iterations: files.count) { i in
         let r = withScratch { scanFile(files[i], commit: commit, isAgent: isAgent, scratch: $0) }
