@@ -65,7 +65,7 @@ extension SandboxPolicy {
     let toolchains = machine.toolchainBinds.isEmpty ? SandboxPolicy.defaultToolchains() : machine.toolchainBinds
     // As root the sandbox runs as a per-run uid: a bind whose path that uid cannot reach (a cache
     // under /root) would stop bwrap before the command starts, so such binds are left out.
-    let reachable = geteuid() == 0 ? machine.cacheBinds.filter(isReachableByOthers) : machine.cacheBinds
+    let reachable = geteuid() == 0 ? machine.cacheBinds.filter { isReachableByOthers($0) } : machine.cacheBinds
     self.init(
       backend: backend, bwrapPath: machine.bwrapPath, readOnlyBinds: toolchains, cacheBinds: reachable,
       limits: SandboxLimits(limits), containerEngine: machine.containerRuntime,
@@ -103,19 +103,4 @@ public enum RuleSet {
       + RiskRules.changeRules.map(\.metadata)
     return all.sorted { ($0.family.rawValue, $0.id) < ($1.family.rawValue, $1.id) }
   }
-}
-
-/// True when every directory on the way to `path` lets other users through (o+x) and the path
-/// itself is readable by them.
-func isReachableByOthers(_ path: String) -> Bool {
-  var current = ""
-  let parts = path.split(separator: "/")
-  for (i, part) in parts.enumerated() {
-    current += "/" + part
-    var st = stat()
-    guard stat(current, &st) == 0 else { return false }
-    let needed: mode_t = i == parts.count - 1 ? (S_IROTH | S_IXOTH) : S_IXOTH
-    if st.st_mode & needed != needed { return false }
-  }
-  return true
 }

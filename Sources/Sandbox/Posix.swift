@@ -225,7 +225,7 @@ func secureDirectory(_ path: String, mode: mode_t) throws(SandboxError) {
 
 /// True when every directory on the way to `path` lets other users through (o+x) and the path
 /// itself is readable (and, with `executable`, executable) by them.
-func isReachableByOthers(_ path: String, executable: Bool = false) -> Bool {
+public func isReachableByOthers(_ path: String, executable: Bool = false) -> Bool {
   var current = ""
   let parts = path.split(separator: "/")
   for (i, part) in parts.enumerated() {
