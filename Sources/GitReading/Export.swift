@@ -11,14 +11,21 @@ extension Repository {
   public func exportTree(commit: String, into directory: String) throws {
     let root = try TreeWriter.open(directory)
     defer { close(root) }
-    try handle.withLock { _ in
-      let id = try handle.resolveCommitID(commit)
-      let c = try handle.lookupCommit(id)
-      var treeOut: OpaquePointer?
-      try check(git_commit_tree(&treeOut, c.pointer), "git_commit_tree(\(id))")
-      let tree = GitObject(treeOut!)
-      try writeTree(tree.pointer, dirfd: root, path: "")
+    let writer = FileWriter()
+    do {
+      try handle.withLock { _ in
+        let id = try handle.resolveCommitID(commit)
+        let c = try handle.lookupCommit(id)
+        var treeOut: OpaquePointer?
+        try check(git_commit_tree(&treeOut, c.pointer), "git_commit_tree(\(id))")
+        let tree = GitObject(treeOut!)
+        try writeTree(tree.pointer, dirfd: root, path: "", writer: writer)
+      }
+    } catch {
+      writer.abandon()
+      throw error
     }
+    try writer.finish()
   }
 
   /// Writes the index (GIT_INDEX_FILE when set) into `directory` (created if missing, else empty).
@@ -26,6 +33,8 @@ extension Repository {
     let root = try TreeWriter.open(directory)
     var dirs = TreeWriter.Directories(root: root)
     defer { dirs.closeAll() }
+    let writer = FileWriter()
+    defer { writer.abandon() }
     try handle.withLock { _ in
       let index = try openIndex()
       for k in 0..<git_index_entrycount(index.pointer) {
@@ -36,12 +45,14 @@ extension Repository {
         for c in components where !TreeWriter.isSafe(c) { throw GitError.unsafePath(path) }
         let parent = try dirs.directory(for: components.dropLast(), fullPath: path)
         try writeEntry(
-          name: components.last!, id: ObjectID(e.pointee.id), mode: e.pointee.mode, dirfd: parent, path: path)
+          name: components.last!, id: ObjectID(e.pointee.id), mode: e.pointee.mode, dirfd: parent, path: path,
+          writer: writer)
       }
     }
+    try writer.finish()
   }
 
-  private func writeTree(_ tree: OpaquePointer, dirfd: Int32, path: String) throws {
+  private func writeTree(_ tree: OpaquePointer, dirfd: Int32, path: String, writer: FileWriter) throws {
     for k in 0..<git_tree_entrycount(tree) {
       guard let e = git_tree_entry_byindex(tree, k) else { continue }
       let name = String(cString: git_tree_entry_name(e))
@@ -52,14 +63,16 @@ extension Repository {
       if mode == 0o040000 {
         let sub = try TreeWriter.makeDirectory(name, in: dirfd, path: full)
         defer { close(sub) }
-        try writeTree(try handle.lookupTree(id).pointer, dirfd: sub, path: full)
+        try writeTree(try handle.lookupTree(id).pointer, dirfd: sub, path: full, writer: writer)
       } else {
-        try writeEntry(name: name, id: id, mode: mode, dirfd: dirfd, path: full)
+        try writeEntry(name: name, id: id, mode: mode, dirfd: dirfd, path: full, writer: writer)
       }
     }
   }
 
-  private func writeEntry(name: String, id: ObjectID, mode: UInt32, dirfd: Int32, path: String) throws {
+  private func writeEntry(
+    name: String, id: ObjectID, mode: UInt32, dirfd: Int32, path: String, writer: FileWriter
+  ) throws {
     switch mode {
     case 0o160000:
       close(try TreeWriter.makeDirectory(name, in: dirfd, path: path))
@@ -68,23 +81,124 @@ extension Repository {
       guard symlinkat(target, dirfd, name) == 0 else { throw GitError.io(call: "symlinkat", path: path, errno: errno) }
     default:
       let perm: mode_t = mode & 0o111 != 0 ? 0o755 : 0o644
-      let fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm)
-      guard fd >= 0 else { throw GitError.io(call: "openat", path: path, errno: errno) }
-      defer { close(fd) }
       let bytes = try handle.blobBytes(id)
-      try bytes.withUnsafeBytes { buf in
-        var offset = 0
-        while offset < buf.count {
-          let n = write(fd, buf.baseAddress! + offset, buf.count - offset)
-          if n < 0 {
-            if errno == EINTR { continue }
-            throw GitError.io(call: "write", path: path, errno: errno)
-          }
-          offset += n
-        }
-      }
-      guard fchmod(fd, perm) == 0 else { throw GitError.io(call: "fchmod", path: path, errno: errno) }
+      // The writer thread owns its own descriptor of the directory: the walk closes its own.
+      let own = dup(dirfd)
+      guard own >= 0 else { throw GitError.io(call: "dup", path: path, errno: errno) }
+      try writer.submit(FileWriter.Job(dirfd: own, name: name, path: path, bytes: bytes, perm: perm))
     }
+  }
+}
+
+/// Writes an export's files on a thread of its own while the export reads the next blobs, so
+/// reading and writing overlap as `git archive | tar -x` overlaps its two processes. What waits
+/// is bounded in bytes; the first error stops the export.
+final class FileWriter: @unchecked Sendable {
+  struct Job {
+    let dirfd: Int32
+    let name: String
+    let path: String
+    let bytes: [UInt8]
+    let perm: mode_t
+  }
+
+  static let maxQueuedBytes = 32 << 20
+  private let condition = NSCondition()
+  private var jobs: [Job] = []
+  private var queuedBytes = 0
+  private var finished = false
+  private var failure: (any Error)?
+  private let done = DispatchSemaphore(value: 0)
+
+  init() {
+    let thread = Thread { [self] in run() }
+    thread.start()
+  }
+
+  /// Queues a file (blocks while too many bytes wait); throws the writer's first error.
+  func submit(_ job: Job) throws {
+    condition.lock()
+    while queuedBytes > FileWriter.maxQueuedBytes && failure == nil { condition.wait() }
+    if let failure {
+      condition.unlock()
+      close(job.dirfd)
+      throw failure
+    }
+    jobs.append(job)
+    queuedBytes += job.bytes.count
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Waits until every queued file is written; throws the first error.
+  func finish() throws {
+    end()
+    if let failure = condition.withLock({ failure }) { throw failure }
+  }
+
+  /// Ends the thread without reporting (the export already failed); idempotent.
+  func abandon() { end() }
+
+  private var ended = false
+  private func end() {
+    condition.lock()
+    if ended {
+      condition.unlock()
+      return
+    }
+    ended = true
+    finished = true
+    condition.broadcast()
+    condition.unlock()
+    done.wait()
+  }
+
+  private func run() {
+    while true {
+      condition.lock()
+      while jobs.isEmpty && !finished { condition.wait() }
+      if jobs.isEmpty && finished {
+        condition.unlock()
+        break
+      }
+      let batch = jobs
+      jobs = []
+      let failed = failure != nil
+      condition.unlock()
+      var error: (any Error)?
+      var bytes = 0
+      for job in batch {
+        bytes += job.bytes.count
+        defer { close(job.dirfd) }
+        if failed || error != nil { continue }
+        do { try FileWriter.write(job) } catch let e { error = e }
+      }
+      condition.lock()
+      queuedBytes -= bytes
+      if failure == nil, let error { failure = error }
+      condition.broadcast()
+      condition.unlock()
+    }
+    done.signal()
+  }
+
+  /// Creates the file (never through a symlink, never over an existing name) and writes it.
+  private static func write(_ job: Job) throws {
+    let fd = openat(job.dirfd, job.name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, job.perm)
+    guard fd >= 0 else { throw GitError.io(call: "openat", path: job.path, errno: errno) }
+    defer { close(fd) }
+    try job.bytes.withUnsafeBytes { buf in
+      var offset = 0
+      while offset < buf.count {
+        let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+        if n < 0 {
+          if errno == EINTR { continue }
+          throw GitError.io(call: "write", path: job.path, errno: errno)
+        }
+        offset += n
+      }
+    }
+    guard fchmod(fd, job.perm) == 0 else { throw GitError.io(call: "fchmod", path: job.path, errno: errno) }
   }
 }
 

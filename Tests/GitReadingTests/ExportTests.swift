@@ -40,6 +40,27 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: target + "/.git"))
   }
 
+  /// Files are written on a thread of their own with a bounded queue: a tree of many files and a
+  /// few larger than the queue's byte bound comes out byte for byte as committed.
+  @Test func exportOfManyAndLargeFilesMatchesTheCommit() throws {
+    let git = try GitRepo()
+    var files: [String: String] = [:]
+    for i in 0..<400 { files["d\(i % 17)/e\(i % 5)/f\(i).txt"] = "file \(i)\n" + String(repeating: "x", count: i) }
+    for i in 0..<3 { files["big/\(i).bin"] = String(repeating: "\(i)abcdefgh", count: 2_000_000) }
+    let id = try git.commit("many", files: files)
+    let out = TempDir(prefix: "agentgate-export")
+    try open(git).exportTree(commit: id, into: out.file("ours"))
+    for (path, content) in files {
+      let ours = try #require(FileManager.default.contents(atPath: out.file("ours/" + path)), "\(path)")
+      #expect(ours == Data(content.utf8), "\(path)")
+    }
+    let listed = try FileManager.default.subpathsOfDirectory(atPath: out.file("ours")).filter {
+      var isDir: ObjCBool = false
+      return FileManager.default.fileExists(atPath: out.file("ours/" + $0), isDirectory: &isDir) && !isDir.boolValue
+    }
+    #expect(Set(listed) == Set(files.keys))
+  }
+
   @Test func exportRefusesANonEmptyTarget() throws {
     let git = try GitRepo()
     let id = try git.commit("one", files: ["a": "a\n"])
