@@ -102,9 +102,12 @@ public struct ReplayRunner: Sendable {
           command: ["/bin/sh", "-c", step.command], in: work, timeout: left, outputLimit: outputLimit,
           egress: step.kind == .fetch ? egress : nil)
         var replayed = r.replayStep(kind: step.kind, command: step.command, origin: step.origin)
-        // The report shows what the proxy refused (hosts and reasons only, never headers).
-        for d in r.egress where !d.allowed {
-          replayed.outputTail += "\nagentgate fetch proxy: refused \(d.host):\(d.port) (\(d.reason))"
+        // The report shows every proxy decision (hosts, reasons and byte counts only, never headers).
+        for d in r.egress {
+          replayed.outputTail +=
+            d.allowed
+            ? "\nagentgate fetch proxy: allowed \(d.host):\(d.port) (\(d.bytesUp) bytes up, \(d.bytesDown) down)"
+            : "\nagentgate fetch proxy: refused \(d.host):\(d.port) (\(d.reason))"
         }
         done.append(replayed)
         if !done[done.count - 1].succeeded {

@@ -353,6 +353,7 @@ extension SandboxRuns {
       #expect(outcome.status == .passed, "\(outcome)")
       #expect(outcome.steps.count == 2)
       #expect(outcome.steps.first?.outputTail.contains("refused denied.test:8080 (not on the allowlist)") == true)
+      #expect(outcome.steps.first?.outputTail.contains("allowed allowed.test:8080 (") == true)
       let build = outcome.steps.last?.outputTail ?? ""
       #expect(build.contains("hello from upstream") && build.contains("build-offline"), "\(build)")
       #expect(upstream.logged.split(separator: "\n").count == 1, "\(upstream.logged)")
