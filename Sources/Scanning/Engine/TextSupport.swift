@@ -227,16 +227,8 @@ enum Decoder {
     var acc: UInt32 = 0
     var bits = 0
     for b in run {
-      let v: UInt32
-      switch b {
-      case 0x41...0x5A: v = UInt32(b - 0x41)
-      case 0x61...0x7A: v = UInt32(b - 0x61 + 26)
-      case 0x30...0x39: v = UInt32(b - 0x30 + 52)
-      case 0x2B, 0x2D: v = 62
-      case 0x2F, 0x5F: v = 63
-      case 0x3D: return out.count >= minDecoded ? out : nil
-      default: return nil
-      }
+      if b == 0x3D { return out.count >= minDecoded ? out : nil }
+      guard let v = base64Digit(b) else { return nil }
       acc = acc << 6 | v
       bits += 6
       if bits >= 8 {
@@ -249,22 +241,26 @@ enum Decoder {
     return out.count >= minDecoded ? out : nil
   }
 
+  /// The 6-bit value of a base64 or base64url digit; nil for anything else (`=` included).
+  @inline(__always) static func base64Digit(_ b: UInt8) -> UInt32? {
+    switch b {
+    case 0x41...0x5A: UInt32(b - 0x41)
+    case 0x61...0x7A: UInt32(b - 0x61 + 26)
+    case 0x30...0x39: UInt32(b - 0x30 + 52)
+    case 0x2B, 0x2D: 62
+    case 0x2F, 0x5F: 63
+    default: nil
+    }
+  }
+
   /// True when `run` decodes (as base64) to at least `minDecoded` bytes of text, up to any `=`.
   static func base64IsText(_ run: UnsafeBufferPointer<UInt8>) -> Bool {
     var acc: UInt32 = 0
     var bits = 0
     var produced = 0
     for b in run {
-      let v: UInt32
-      switch b {
-      case 0x41...0x5A: v = UInt32(b - 0x41)
-      case 0x61...0x7A: v = UInt32(b - 0x61 + 26)
-      case 0x30...0x39: v = UInt32(b - 0x30 + 52)
-      case 0x2B, 0x2D: v = 62
-      case 0x2F, 0x5F: v = 63
-      case 0x3D: return produced >= minDecoded
-      default: return false
-      }
+      if b == 0x3D { return produced >= minDecoded }
+      guard let v = base64Digit(b) else { return false }
       acc = acc << 6 | v
       bits += 6
       if bits >= 8 {
