@@ -108,15 +108,8 @@ enum RiskPath {
         var i = 0
         while i < count {
           if table[Int(buf[i])] != 0 {
-            for n in needles where i + n.count <= count {
-              var j = 0
-              while j < n.count {
-                var c = buf[i + j]
-                if c >= 0x41 && c <= 0x5A { c |= 0x20 }
-                if c != n[j] { break }
-                j += 1
-              }
-              if j == n.count { return true }
+            for n in needles where i + n.count <= count && matchesLowercase(buf, at: i, n, from: 0) {
+              return true
             }
           }
           i += 1
@@ -124,6 +117,21 @@ enum RiskPath {
         return false
       }
     }
+  }
+
+  /// Whether `buf[at...]` starts with `n` (lower-case ASCII), ASCII case-insensitively, from `n[from]` on;
+  /// the caller has checked that `n.count` bytes remain.
+  @inline(__always) static func matchesLowercase(
+    _ buf: UnsafeBufferPointer<UInt8>, at i: Int, _ n: [UInt8], from start: Int
+  ) -> Bool {
+    var j = start
+    while j < n.count {
+      var c = buf[i + j]
+      if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+      if c != n[j] { return false }
+      j += 1
+    }
+    return true
   }
 
   /// Case-insensitive search for an ASCII `needle` in `bytes`.
@@ -140,15 +148,8 @@ enum RiskPath {
       let last = buf.count - n.count
       while i <= last {
         let b = buf[i]
-        if b == first || (b >= 0x41 && b <= 0x5A && b | 0x20 == first) {
-          var j = 1
-          while j < n.count {
-            var c = buf[i + j]
-            if c >= 0x41 && c <= 0x5A { c |= 0x20 }
-            if c != n[j] { break }
-            j += 1
-          }
-          if j == n.count { return true }
+        if (b == first || (b >= 0x41 && b <= 0x5A && b | 0x20 == first)) && matchesLowercase(buf, at: i, n, from: 1) {
+          return true
         }
         i += 1
       }
