@@ -139,14 +139,12 @@ final class FileWriter: @unchecked Sendable {
   /// Ends the thread without reporting (the export already failed); idempotent.
   func abandon() { end() }
 
-  private var ended = false
   private func end() {
     condition.lock()
-    if ended {
+    if finished {
       condition.unlock()
       return
     }
-    ended = true
     finished = true
     condition.broadcast()
     condition.unlock()
