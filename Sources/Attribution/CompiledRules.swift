@@ -53,9 +53,8 @@ struct CompiledRules: Sendable {
   var env: [String: [EnvEntry]] = [:]
   var envPrefixes: [(prefix: String, entry: EnvEntry)] = []
   var processes: [String: [Hit]] = [:]
-  /// Tool names, longest first, for prefix matching of disclosure values.
-  var names: [(name: String, agent: String)] = []
-  /// `names` as bytes, bucketed by first byte (longest first within a bucket).
+  /// Tool names as bytes, bucketed by first byte (longest first within a bucket), for prefix
+  /// matching of disclosure values.
   var namesByFirstByte: [[(bytes: [UInt8], agent: String)]] = Array(repeating: [], count: 256)
   var exactNames: [String: String] = [:]
 
@@ -63,6 +62,7 @@ struct CompiledRules: Sendable {
 
   init(_ rules: [AgentRule]) {
     ruleIDs = rules.map(\.id)
+    var names: [(name: String, agent: String)] = []
     for key in ["co-authored-by", "co-developed-by", "signed-off-by"] { keys[key, default: []].append(.coauthor) }
     for key in ["assisted-by", "generated-by", "co-authored-by-ai", "ai-assisted-by", "ai-generated-by"] {
       keys[key, default: []].append(.disclosure(knownOnly: false))
@@ -160,11 +160,13 @@ struct CompiledRules: Sendable {
 
   /// The agent a tool name (from a disclosure trailer, `AI_AGENT`, or a git-ai note) names, or nil.
   /// Accepts `Claude Code:claude-opus-4.6`, `Copilot (GPT-5.4)`, `crush@1.2`, `GPT-5 via Crush`.
+  private static let via: [UInt8] = Array(" via ".utf8)
+
   func agent(namedBy text: String) -> String? {
     var tool = Array(text.utf8)
     for i in tool.indices { tool[i] = lowerASCII(tool[i]) }
     // `Claude Sonnet 4 via Crush`: the tool is what comes after " via ".
-    let via: [UInt8] = Array(" via ".utf8)
+    let via = CompiledRules.via
     if tool.count > via.count,
       let at = (0...(tool.count - via.count)).first(where: { i in tool[i..<(i + via.count)].elementsEqual(via) })
     {

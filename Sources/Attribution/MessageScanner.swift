@@ -444,9 +444,6 @@ func looksLikePersonName<C: Collection>(_ value: C) -> Bool where C.Element == U
   return (2...5).contains(words)
 }
 
-/// `looksLikePersonName` of a string.
-func looksLikePersonName(_ value: String) -> Bool { looksLikePersonName(value.unicodeScalars) }
-
 /// Splits `Name <email>` (the last `<…>` pair); no address gives `(value, nil)`.
 func splitIdentity(_ value: String) -> (name: String, email: String?) {
   let u = value.utf8
