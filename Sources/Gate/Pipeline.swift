@@ -117,12 +117,13 @@ public final class Gate: Sendable {
   /// Judgements of earlier runs (nil: every commit is judged afresh).
   public let cache: VerdictCache?
   /// The agentgate binary that forwards the fetch phase's proxy inside the sandbox (`sandbox
-  /// forward`); nil when it cannot be found (a fetch step is then an error, never open network).
+  /// forward`); nil: this executable, looked up only when a replay has fetch steps. When none can
+  /// be found a fetch step is an error, never open network.
   public let forwarder: String?
 
   public init(
     repository: Repository, resolved: ResolvedPolicy, scanner: Scanning.Scanner, detector: AttributionDetector,
-    sandbox: SandboxPolicy, cache: VerdictCache? = nil, forwarder: String? = FetchEgress.currentExecutable()
+    sandbox: SandboxPolicy, cache: VerdictCache? = nil, forwarder: String? = nil
   ) {
     self.cache = cache
     self.forwarder = forwarder
@@ -442,7 +443,9 @@ public final class Gate: Sendable {
     let egress =
       resolved.policy.replay.fetch.isEmpty
       ? nil
-      : FetchEgress(policy: EgressPolicy(allowedHosts: resolved.machine.proxyAllowedHosts), forwarder: forwarder ?? "")
+      : FetchEgress(
+        policy: EgressPolicy(allowedHosts: resolved.machine.proxyAllowedHosts),
+        forwarder: forwarder ?? FetchEgress.currentExecutable() ?? "")
     let runner = ReplayRunner(runner: SandboxRunner(policy: sandbox), egress: egress)
     let work: QuotaWorkDir
     do {
@@ -469,15 +472,19 @@ public final class Gate: Sendable {
   public func replayCommands(in dir: String, options: JudgeOptions) -> [ReplayCommand] {
     let replay = resolved.policy.replay
     let fetch = replay.fetch.map { ReplayCommand(kind: .fetch, command: $0, origin: "policy") }
+    let steps: [ReplayCommand]
     if !options.buildCommands.isEmpty || !options.testCommands.isEmpty {
-      return fetch + options.buildCommands.map { ReplayCommand(kind: .build, command: $0, origin: "flag") }
+      steps =
+        options.buildCommands.map { ReplayCommand(kind: .build, command: $0, origin: "flag") }
         + options.testCommands.map { ReplayCommand(kind: .test, command: $0, origin: "flag") }
-    }
-    if replay.hasCommands {
-      return fetch + replay.build.map { ReplayCommand(kind: .build, command: $0, origin: "policy") }
+    } else if replay.hasCommands {
+      steps =
+        replay.build.map { ReplayCommand(kind: .build, command: $0, origin: "policy") }
         + replay.test.map { ReplayCommand(kind: .test, command: $0, origin: "policy") }
+    } else {
+      steps = ReplayRunner.detectCommands(in: dir)
     }
-    return fetch + ReplayRunner.detectCommands(in: dir)
+    return fetch + steps
   }
 }
 
