@@ -34,6 +34,12 @@ struct PolicyOptions: ParsableArguments {
   var configFile: String?
 }
 
+/// The machine configuration: /etc, then the user's, then `--config`. A broken file is an error
+/// (exit 2), never silently skipped.
+func loadMachineConfig(configFile: String?, environment: [String: String]) throws -> MachineConfig {
+  try MachineConfig.load(environment: environment, flags: MachineConfig.Overrides(configFile: configFile)).config
+}
+
 /// `--format`, `--output`, `--quiet`, `--no-redact`.
 struct OutputOptions: ParsableArguments {
   @Option(name: .customLong("format"), help: ArgumentHelp("Output on stdout: text or json.", valueName: "FORMAT"))
@@ -79,8 +85,7 @@ struct GateContext {
     environment: Environment = Environment()
   ) throws {
     self.environment = environment
-    let (machine, _) = try MachineConfig.load(
-      environment: environment.values, flags: MachineConfig.Overrides(configFile: policy.configFile))
+    let machine = try loadMachineConfig(configFile: policy.configFile, environment: environment.values)
     self.machine = machine
     repository = try Repository(path: repositoryPath, environment: environment.values)
     resolver = PolicyResolver(reader: RepositoryRefReader(repository), machine: machine)

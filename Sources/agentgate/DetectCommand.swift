@@ -37,8 +37,7 @@ struct DetectCommand: AsyncParsableCommand {
 
   func run() async throws {
     let env = Environment()
-    let (machine, _) = try MachineConfig.load(
-      environment: env.values, flags: MachineConfig.Overrides(configFile: policy.configFile))
+    let machine = try loadMachineConfig(configFile: policy.configFile, environment: env.values)
     var results: [(CommitRecord?, Attribution)] = []
 
     if selection.chosenCount == 0, let messageFile {

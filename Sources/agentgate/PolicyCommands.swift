@@ -65,8 +65,7 @@ struct PolicyShow: AsyncParsableCommand {
 
   func run() async throws {
     let env = Environment()
-    let (machine, _) = try MachineConfig.load(
-      environment: env.values, flags: MachineConfig.Overrides(configFile: policy.configFile))
+    let machine = try loadMachineConfig(configFile: policy.configFile, environment: env.values)
     let repository = try Repository(path: repo, environment: env.values)
     let resolver = PolicyResolver(reader: RepositoryRefReader(repository), machine: machine)
     let resolved = try resolver.resolve(

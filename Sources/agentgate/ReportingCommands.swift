@@ -66,16 +66,6 @@ func outboxDirectory(
     configured: machine?.configuredOutboxDir, environment: environment, gitDir: gitDir)
 }
 
-/// The machine configuration for commands that do not judge (`post`, `outbox`): a broken file is
-/// an error (exit 2), never silently skipped.
-func loadMachineConfig(configFile: String?, environment: [String: String]) throws -> MachineConfig {
-  do {
-    return try MachineConfig.load(environment: environment, flags: MachineConfig.Overrides(configFile: configFile)).0
-  } catch {
-    throw ValidationError(error.description)
-  }
-}
-
 func printError(_ line: String) {
   FileHandle.standardError.write(Data("agentgate: \(line)\n".utf8))
 }

@@ -58,8 +58,7 @@ struct ScanCommand: AsyncParsableCommand {
 
   private func scanPaths() throws -> (ScanResult, Severity) {
     let env = Environment()
-    let (machine, _) = try MachineConfig.load(
-      environment: env.values, flags: MachineConfig.Overrides(configFile: policy.configFile))
+    let machine = try loadMachineConfig(configFile: policy.configFile, environment: env.values)
     var scanning = ScanningPolicy()
     if let file = policy.policyFile {
       let text: String

@@ -107,8 +107,7 @@ struct PostReceiveCommand: AsyncParsableCommand {
     // Only the policy is needed to start the job (the push is in already): no rules are loaded
     // here, so the hook adds little to the push; the job builds the whole gate.
     let env = Environment()
-    let (machine, _) = try MachineConfig.load(
-      environment: env.values, flags: MachineConfig.Overrides(configFile: hook.policy.configFile))
+    let machine = try loadMachineConfig(configFile: hook.policy.configFile, environment: env.values)
     let repository = try Repository(path: hook.repo, environment: env.values)
     let resolved = try PolicyResolver(reader: RepositoryRefReader(repository), machine: machine).resolve(
       entryPoint: .postReceive, policyFile: hook.policy.policyFile, policyRef: hook.policy.policyRef,
