@@ -78,16 +78,7 @@ final class WebhookReceiver {
     #expect(push.stderr.contains("replay runs in the background"))
 
     // The job folder holds its pid while it runs and verdict.json when done.
-    let jobs = state + "/agentgate/jobs"
-    let job = try #require(try FileManager.default.contentsOfDirectory(atPath: jobs).first)
-    let verdictPath = "\(jobs)/\(job)/verdict.json"
-    let deadline = Date().addingTimeInterval(90)
-    while Date() < deadline && !FileManager.default.fileExists(atPath: verdictPath) { usleep(50_000) }
-    if let pid = (try? String(contentsOfFile: "\(jobs)/\(job)/pid", encoding: .utf8)).flatMap({
-      Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
-    }) {
-      kill(pid, SIGKILL)
-    }
+    let (_, verdictPath) = try waitForBackgroundJob(state: state)
     let verdict = try #require(FileManager.default.contents(atPath: verdictPath), "the job wrote no verdict")
     let doc = try #require(try JSONSerialization.jsonObject(with: verdict) as? [String: Any])
     let commits = try #require(doc["commits"] as? [[String: Any]])
@@ -98,4 +89,21 @@ final class WebhookReceiver {
     #expect(bodies.first?.contains("\"pending\"") == true)
     #expect(bodies.last?.contains("\"passed\"") == true)
   }
+}
+
+/// Waits (with a deadline, never a fixed sleep) for post-receive's background job under `state` to
+/// write its verdict, then ends the job by its recorded PID. Returns the job folder and the
+/// verdict's path (which may be missing when the deadline passed).
+func waitForBackgroundJob(state: String) throws -> (job: String, verdictPath: String) {
+  let jobs = state + "/agentgate/jobs"
+  let job = try #require(try FileManager.default.contentsOfDirectory(atPath: jobs).first)
+  let verdictPath = "\(jobs)/\(job)/verdict.json"
+  let deadline = Date().addingTimeInterval(90)
+  while Date() < deadline && !FileManager.default.fileExists(atPath: verdictPath) { usleep(50_000) }
+  if let pid = (try? String(contentsOfFile: "\(jobs)/\(job)/pid", encoding: .utf8)).flatMap({
+    Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+  }) {
+    kill(pid, SIGKILL)
+  }
+  return ("\(jobs)/\(job)", verdictPath)
 }

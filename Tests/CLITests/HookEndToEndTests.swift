@@ -173,18 +173,9 @@ private let agentTrailer = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
 
     // The background job judges the same three commits twice (pending, then with the replay):
     // both times from the entries pre-receive stored.
-    let jobs = state + "/agentgate/jobs"
-    let job = try #require(try FileManager.default.contentsOfDirectory(atPath: jobs).first)
-    let verdictPath = "\(jobs)/\(job)/verdict.json"
-    let deadline = Date().addingTimeInterval(90)
-    while Date() < deadline && !FileManager.default.fileExists(atPath: verdictPath) { usleep(50_000) }
-    if let pid = (try? String(contentsOfFile: "\(jobs)/\(job)/pid", encoding: .utf8)).flatMap({
-      Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
-    }) {
-      kill(pid, SIGKILL)
-    }
+    let (job, verdictPath) = try waitForBackgroundJob(state: state)
     #expect(FileManager.default.fileExists(atPath: verdictPath), "the job wrote no verdict")
-    let log = try String(contentsOfFile: "\(jobs)/\(job)/log", encoding: .utf8)
+    let log = try String(contentsOfFile: "\(job)/log", encoding: .utf8)
     #expect(log.contains("verdict cache: 6 hits, 0 misses, 0 stored"), "\(log)")
 
     // By hand with --verbose: two of those commits again, both hits; --no-cache judges afresh.

@@ -72,6 +72,19 @@ struct Probe {
       timeout: Double(timeout) + 30)
   }
 
+  /// Starts `argv` as the gate (the probe's environment, output discarded) without waiting: the
+  /// test kills it mid-run and ends it by PID.
+  func startGate(_ argv: [String]) throws -> Process {
+    let gate = Process()
+    gate.executableURL = URL(fileURLWithPath: argv[0])
+    gate.arguments = Array(argv.dropFirst())
+    gate.environment = env
+    gate.standardOutput = FileHandle.nullDevice
+    gate.standardError = FileHandle.nullDevice
+    try gate.run()
+    return gate
+  }
+
   func expectNoCanary(_ r: ProcessResult, sourceLocation: SourceLocation = #_sourceLocation) {
     for c in Probe.canaries {
       #expect(!r.stdout.contains(c) && !r.stderr.contains(c), "\(c) leaked", sourceLocation: sourceLocation)
@@ -389,15 +402,8 @@ extension SandboxRuns {
     @Test func killingTheGateDuringStartLeavesNothing() throws {
       let p = try Probe(.root)
       let marker = "agentgate-early-\(getpid())"
-      let gate = Process()
-      let argv =
-        p.runArgs(timeout: 120) + ["/bin/sh", "-c", "python3 -c 'import time; time.sleep(600)' \(marker)"]
-      gate.executableURL = URL(fileURLWithPath: argv[0])
-      gate.arguments = Array(argv.dropFirst())
-      gate.environment = p.env
-      gate.standardOutput = FileHandle.nullDevice
-      gate.standardError = FileHandle.nullDevice
-      try gate.run()
+      let gate = try p.startGate(
+        p.runArgs(timeout: 120) + ["/bin/sh", "-c", "python3 -c 'import time; time.sleep(600)' \(marker)"])
       defer {
         kill(gate.processIdentifier, SIGKILL)
         gate.waitUntilExit()
@@ -413,18 +419,11 @@ extension SandboxRuns {
     func killingTheGateKillsTheSandbox(who: Who) throws {
       let p = try Probe(who)
       let marker = "agentgate-orphan-\(getpid())-\(who.rawValue)"
-      let gate = Process()
-      let argv =
+      let gate = try p.startGate(
         p.prefix + p.runArgs(timeout: 120) + [
           "/bin/sh", "-c",
           "( setsid python3 -c 'import time; time.sleep(600)' \(marker)-d & ); python3 -c 'import time; time.sleep(600)' \(marker)-m",
-        ]
-      gate.executableURL = URL(fileURLWithPath: argv[0])
-      gate.arguments = Array(argv.dropFirst())
-      gate.environment = p.env
-      gate.standardOutput = FileHandle.nullDevice
-      gate.standardError = FileHandle.nullDevice
-      try gate.run()
+        ])
       defer {
         kill(gate.processIdentifier, SIGKILL)
         gate.waitUntilExit()
@@ -453,15 +452,8 @@ extension SandboxRuns {
       }
       let before = runs()
       let marker = "agentgate-dead-\(getpid())"
-      let gate = Process()
-      let argv =
-        p.prefix + p.runArgs(timeout: 120) + ["/bin/sh", "-c", "python3 -c 'import time; time.sleep(600)' \(marker)"]
-      gate.executableURL = URL(fileURLWithPath: argv[0])
-      gate.arguments = Array(argv.dropFirst())
-      gate.environment = p.env
-      gate.standardOutput = FileHandle.nullDevice
-      gate.standardError = FileHandle.nullDevice
-      try gate.run()
+      let gate = try p.startGate(
+        p.prefix + p.runArgs(timeout: 120) + ["/bin/sh", "-c", "python3 -c 'import time; time.sleep(600)' \(marker)"])
       defer {
         kill(gate.processIdentifier, SIGKILL)
         gate.waitUntilExit()
