@@ -59,27 +59,27 @@ enum Socket {
 
   /// Listens on a fresh pathname unix socket (an existing file at `path` is an error).
   static func listenUnix(_ path: String, backlog: Int32 = 64) throws(SandboxError) -> FileDescriptor {
-    var addr = try unixAddress(path)
-    let fd = FileDescriptor(try sys(socket(AF_UNIX, stream, 0), "socket(AF_UNIX)"))
-    let rc = withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(fd.raw, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
-    try sys(rc, "bind(\(path))")
+    let fd = try unixSocket(path, "bind", bind)
     try sys(listen(fd.raw, backlog), "listen(\(path))")
     return fd
   }
 
   static func connectUnix(_ path: String) throws(SandboxError) -> FileDescriptor {
+    try unixSocket(path, "connect", connect)
+  }
+
+  /// A fresh unix stream socket on which `call` (bind or connect) was made with `path`'s address.
+  private static func unixSocket(
+    _ path: String, _ what: String, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32
+  ) throws(SandboxError) -> FileDescriptor {
     var addr = try unixAddress(path)
     let fd = FileDescriptor(try sys(socket(AF_UNIX, stream, 0), "socket(AF_UNIX)"))
     let rc = withUnsafePointer(to: &addr) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd.raw, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        call(fd.raw, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
       }
     }
-    try sys(rc, "connect(\(path))")
+    try sys(rc, "\(what)(\(path))")
     return fd
   }
 
