@@ -16,6 +16,9 @@ let package = Package(
       name: "CGit2", path: "Sources/CGit2", pkgConfig: "libgit2",
       providers: [.apt(["libgit2-dev"])]),
     .systemLibrary(
+      name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
+      providers: [.apt(["libdeflate-dev"])]),
+    .systemLibrary(
       name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
       providers: [.apt(["libpcre2-dev"])]),
     .systemLibrary(
@@ -28,7 +31,7 @@ let package = Package(
     // Swift modules, arrows one way (see DESIGN.md).
     .target(name: "GateCore"),
     .target(name: "TOML"),
-    .target(name: "GitReading", dependencies: ["GateCore", "CGit2"]),
+    .target(name: "GitReading", dependencies: ["GateCore", "CGit2", "CDeflate"]),
     .target(name: "Attribution", dependencies: ["GateCore"]),
     .target(name: "Scanning", dependencies: ["GateCore", "CPCRE2", "TOML"]),
     .target(name: "Sandbox", dependencies: ["GateCore", "CSeccomp"]),

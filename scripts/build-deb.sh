@@ -33,7 +33,7 @@ version="$("$bin" --version)"
 arch="$(dpkg --print-architecture)"
 
 # Runtime libraries (each NEEDED entry of the binary must be in one of these) and the tools it runs.
-libraries=(libc6 libgcc-s1 libstdc++6 libgit2-1.5 libcurl4 libpcre2-8-0 libseccomp2 zlib1g)
+libraries=(libc6 libgcc-s1 libstdc++6 libgit2-1.5 libcurl4 libpcre2-8-0 libseccomp2 zlib1g libdeflate0)
 tools=(bubblewrap git)
 ldd "$bin" >/dev/null 2>&1 || { echo "build-deb: ldd cannot read $bin" >&2; exit 2; }
 while read -r name path; do

@@ -2,7 +2,7 @@
 # Installs the system packages AgentGate builds and runs with, when missing. Idempotent; run as root
 # on Debian 12 (or with sudo). Says what it does.
 set -euo pipefail
-packages=(libgit2-dev zlib1g-dev libcurl4-openssl-dev libpcre2-dev libseccomp-dev bubblewrap pkg-config git openssl python3 uidmap iproute2 curl util-linux)
+packages=(libgit2-dev zlib1g-dev libdeflate-dev libcurl4-openssl-dev libpcre2-dev libseccomp-dev bubblewrap pkg-config git openssl python3 uidmap iproute2 curl util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -67,9 +67,7 @@ public enum MessageText {
   public static func trailers(of message: String) -> [Trailer] {
     // Every trailer, in the block or elsewhere, is a `key: value` line.
     guard message.utf8.contains(UInt8(ascii: ":")) else { return [] }
-    var lines = message.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map {
-      $0.hasSuffix("\r") ? $0.dropLast() : $0
-    }
+    var lines = lineSlices(message)
     if let cut = lines.firstIndex(where: { $0.hasPrefix(scissors) }) { lines.removeSubrange(cut...) }
     func isBlank(_ l: Substring) -> Bool { l.allSatisfy { $0 == " " || $0 == "\t" } }
     func isComment(_ l: Substring) -> Bool { l.hasPrefix("#") }
@@ -95,6 +93,25 @@ public enum MessageText {
       }
     }
     return inBlock + elsewhere
+  }
+
+  /// The lines of `text` without their `\n` or `\r\n`, split on the UTF-8 bytes (a `\n` is always a
+  /// grapheme of its own, so this is the Character split, without its cost).
+  static func lineSlices(_ text: String) -> [Substring] {
+    let bytes = text.utf8
+    var lines: [Substring] = []
+    var start = bytes.startIndex
+    while true {
+      let newline = bytes[start...].firstIndex(of: 0x0A)
+      var end = newline ?? bytes.endIndex
+      // A `\r\n` separator, then one more `\r` that ends the line itself.
+      if newline != nil, end > start, bytes[bytes.index(before: end)] == 0x0D { end = bytes.index(before: end) }
+      if end > start, bytes[bytes.index(before: end)] == 0x0D { end = bytes.index(before: end) }
+      lines.append(text[start..<end])
+      guard let newline else { break }
+      start = bytes.index(after: newline)
+    }
+    return lines
   }
 
   /// git's rule: a paragraph is a trailer block when all its lines are trailers (or continuations),

@@ -8,6 +8,7 @@
 // Anything this reader cannot do (loose objects, alternates, a damaged or unknown pack, a base in
 // another pack) returns nil and the caller reads the object through libgit2 instead.
 
+internal import CDeflate
 internal import CGit2
 import Foundation
 import Synchronization
@@ -130,7 +131,10 @@ final class PackSet: Sendable {
 
 /// Resolved objects and delta bases by (pack, offset), bounded in bytes. Two generations: new
 /// entries go to the young one; when it holds half the bound it becomes the old one and the previous
-/// old one is dropped; a hit in the old generation moves the entry back to the young one.
+/// old one is dropped; a hit in the old generation moves the entry back to the young one. A large
+/// cache is split into shards by offset, each with its own lock and an equal share of the bound: the
+/// workers look up every link of every delta chain here, and one lock made them queue (a contended
+/// lock is a system call).
 final class DeltaBaseCache: Sendable {
   struct Key: Hashable {
     var pack: Int
@@ -148,23 +152,40 @@ final class DeltaBaseCache: Sendable {
     var youngBytes = 0
   }
 
-  let capacity: Int
-  private let state = Mutex(State())
+  private final class Shard: Sendable {
+    let capacity: Int
+    let state = Mutex(State())
+    init(capacity: Int) { self.capacity = capacity }
+  }
 
-  init(capacity: Int) { self.capacity = capacity }
+  let capacity: Int
+  private let shards: [Shard]
+
+  init(capacity: Int) {
+    self.capacity = capacity
+    let count = capacity >= 8 << 20 ? 8 : 1
+    shards = (0..<count).map { _ in Shard(capacity: capacity / count) }
+  }
+
+  private func shard(_ key: Key) -> Shard {
+    if shards.count == 1 { return shards[0] }
+    let mixed = UInt64(truncatingIfNeeded: key.offset &+ key.pack) &* 0x9E37_79B9_7F4A_7C15
+    return shards[Int(mixed >> 61) & (shards.count - 1)]
+  }
 
   func get(_ key: Key) -> Entry? {
-    state.withLock { s in
+    let shard = shard(key)
+    return shard.state.withLock { s in
       if let hit = s.young[key] { return hit }
       guard let hit = s.old.removeValue(forKey: key) else { return nil }
-      add(key, hit, to: &s)
+      Self.add(key, hit, to: &s, capacity: shard.capacity)
       return hit
     }
   }
 
   /// Takes an entry out of the cache.
   func take(_ key: Key) -> Entry? {
-    state.withLock { s in
+    shard(key).state.withLock { s in
       if let hit = s.young.removeValue(forKey: key) {
         s.youngBytes -= hit.data.count + 64
         return hit
@@ -175,19 +196,23 @@ final class DeltaBaseCache: Sendable {
 
   /// Bytes held in both generations, with a small allowance per entry.
   var residentBytes: Int {
-    state.withLock { s in
-      s.young.values.reduce(0) { $0 + $1.data.count + 64 } + s.old.values.reduce(0) { $0 + $1.data.count + 64 }
+    shards.reduce(0) { total, shard in
+      total
+        + shard.state.withLock { s in
+          s.young.values.reduce(0) { $0 + $1.data.count + 64 } + s.old.values.reduce(0) { $0 + $1.data.count + 64 }
+        }
     }
   }
 
   func put(_ key: Key, _ entry: Entry) {
-    guard entry.data.count <= capacity / 8 else { return }
-    state.withLock { s in
-      if s.young[key] == nil { add(key, entry, to: &s) }
+    let shard = shard(key)
+    guard entry.data.count <= max(capacity / 8, shard.capacity / 2) else { return }
+    shard.state.withLock { s in
+      if s.young[key] == nil { Self.add(key, entry, to: &s, capacity: shard.capacity) }
     }
   }
 
-  private func add(_ key: Key, _ entry: Entry, to s: inout State) {
+  private static func add(_ key: Key, _ entry: Entry, to s: inout State, capacity: Int) {
     s.young[key] = entry
     s.youngBytes += entry.data.count + 64
     if s.youngBytes > capacity / 2 {
@@ -199,26 +224,40 @@ final class DeltaBaseCache: Sendable {
 }
 
 /// One worker's reader over the shared packs and base cache. Not safe for concurrent use (it owns
-/// one zlib stream): callers serialise on their repository handle's lock.
+/// one zlib stream and one libdeflate decompressor): callers serialise on their repository handle's
+/// lock.
 final class PackReader: @unchecked Sendable {
   let packs: PackSet
   let bases: DeltaBaseCache
+  /// zlib, for reading just the first bytes of an entry (a delta's sizes).
   private let stream: UnsafeMutablePointer<z_stream>
   private var ready = false
+  /// libdeflate, for inflating whole entries (their size is in the entry header); nil when it could
+  /// not be allocated, and zlib then does all the work.
+  private let decompressor: OpaquePointer?
   /// Where deltas are inflated before they are applied (grown as needed, freed in deinit).
   private var scratch: UnsafeMutableRawPointer?
   private var scratchCapacity = 0
   /// Longest delta chain followed before giving the object to libgit2.
   private static let maxChain = 10_000
+  /// Deltas that `blobSize` inflated whole to learn their result size, kept for the read that
+  /// usually follows (first in, first out, a few hundred small ones at most).
+  private var recentDeltas: [DeltaBaseCache.Key: [UInt8]] = [:]
+  private var recentOrder: [DeltaBaseCache.Key] = []
+  private var recentBytes = 0
+  /// Deltas up to this size are inflated whole by `blobSize` (libdeflate); larger ones only in part.
+  private static let recentDeltaLimit = 64 << 10
 
   init(packs: PackSet, bases: DeltaBaseCache) {
     self.packs = packs
     self.bases = bases
     stream = .allocate(capacity: 1)
     stream.initialize(to: z_stream())
+    decompressor = libdeflate_alloc_decompressor()
   }
 
   deinit {
+    if let decompressor { libdeflate_free_decompressor(decompressor) }
     if ready { inflateEnd(stream) }
     scratch?.deallocate()
     stream.deinitialize(count: 1)
@@ -242,8 +281,25 @@ final class PackReader: @unchecked Sendable {
     switch header.type {
     case 3: return header.size
     case 6, 7:
-      // The result size is the delta's second varint: inflate only the first bytes. The type is
-      // the chain root's and is checked when the blob is read (the tree entry says it is a blob).
+      // The result size is the delta's second varint. The type is the chain root's and is checked
+      // when the blob is read (the tree entry says it is a blob). A small delta is inflated whole and
+      // kept for that read; of a large one only the first bytes.
+      if header.size <= Self.recentDeltaLimit, decompressor != nil {
+        let key = DeltaBaseCache.Key(pack: k, offset: offset)
+        let delta: [UInt8]
+        if let kept = recentDeltas[key] {
+          delta = kept
+        } else {
+          var whole = [UInt8](repeating: 0, count: header.size)
+          let got = whole.withUnsafeMutableBytes { inflate(pack, at: header.dataStart, into: $0, partial: false) }
+          guard got == header.size else { return nil }
+          keepDelta(key, whole)
+          delta = whole
+        }
+        var at = 0
+        guard varint(delta, delta.count, &at) != nil, let size = varint(delta, delta.count, &at) else { return nil }
+        return size
+      }
       var head = [UInt8](repeating: 0, count: 32)
       let got = head.withUnsafeMutableBytes { inflate(pack, at: header.dataStart, into: $0, partial: true) }
       guard let got else { return nil }
@@ -344,9 +400,14 @@ final class PackReader: @unchecked Sendable {
     }
     guard var current = base else { return nil }
     for (at, header) in chain.reversed() {
-      guard let delta = inflateScratch(pack, at: header.dataStart, size: header.size),
-        let result = current.data.withBytes({ applyDelta($0, delta) })
-      else { return nil }
+      let result: BlobData?
+      if let kept = takeDelta(.init(pack: k, offset: at)) {
+        result = current.data.withBytes { source in kept.withUnsafeBufferPointer { applyDelta(source, $0) } }
+      } else {
+        guard let delta = inflateScratch(pack, at: header.dataStart, size: header.size) else { return nil }
+        result = current.data.withBytes { applyDelta($0, delta) }
+      }
+      guard let result else { return nil }
       current = DeltaBaseCache.Entry(type: current.type, data: result)
       bases.put(.init(pack: k, offset: at), current)
     }
@@ -356,6 +417,22 @@ final class PackReader: @unchecked Sendable {
       scratchCapacity = 0
     }
     return current
+  }
+
+  private func keepDelta(_ key: DeltaBaseCache.Key, _ delta: [UInt8]) {
+    recentDeltas[key] = delta
+    recentOrder.append(key)
+    recentBytes += delta.count
+    while recentOrder.count > 512 || recentBytes > 4 << 20 {
+      let old = recentOrder.removeFirst()
+      if let gone = recentDeltas.removeValue(forKey: old) { recentBytes -= gone.count }
+    }
+  }
+
+  private func takeDelta(_ key: DeltaBaseCache.Key) -> [UInt8]? {
+    guard !recentDeltas.isEmpty, let kept = recentDeltas.removeValue(forKey: key) else { return nil }
+    recentBytes -= kept.count
+    return kept
   }
 
   /// Inflates a delta into the reader's scratch buffer (valid until the next call).
@@ -388,6 +465,18 @@ final class PackReader: @unchecked Sendable {
   private func inflate(_ pack: Pack, at: Int, into out: UnsafeMutableRawBufferPointer, partial: Bool) -> Int? {
     let limit = pack.data.count - 20
     guard at < limit else { return nil }
+    if !partial, let decompressor {
+      // The whole stream in one call; it must fill `out` exactly (a shorter or longer stream fails).
+      var consumed = 0
+      var empty: UInt8 = 0
+      let status = withUnsafeMutablePointer(to: &empty) { placeholder in
+        libdeflate_zlib_decompress_ex(
+          decompressor, pack.data.base + at, limit - at, out.baseAddress ?? UnsafeMutableRawPointer(placeholder),
+          out.count, &consumed, nil)
+      }
+      pack.noteRead(consumed)
+      return status == LIBDEFLATE_SUCCESS ? out.count : nil
+    }
     if !ready {
       guard cgit2_inflate_init(stream) == Z_OK else { return nil }
       ready = true

@@ -145,6 +145,37 @@ import Testing
     }
     #expect(blobs > 100)
     #expect(deltas > 50)  // the chains this test is about exist
+    // Size first, then content (as a whole-history read asks): the delta inflated for the size is
+    // the one the read applies; with a sharded cache too.
+    for capacity in [16 << 10, 8 << 20] {
+      let fresh = PackReader(packs: packs, bases: DeltaBaseCache(capacity: capacity))
+      for line in listing {
+        let id = try ObjectID(hex: String(line.prefix(40)))
+        guard try git.git(["cat-file", "-t", id.hex]) == "blob", fresh.locate(id) != nil else { continue }
+        let expected = try handle.readObject(id, packType: 3)
+        #expect(fresh.blobSize(id) == expected.count, "\(id)")
+        #expect(fresh.readBlob(id)?.withBytes { Array($0) } == expected.withBytes { Array($0) }, "\(id)")
+      }
+    }
+  }
+
+  @Test func newlineCountMatchesAByteLoop() {
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    for length in [0, 1, 15, 16, 63, 64, 65, 127, 4_031, 4_032, 4_033, 4_096, 70_001] {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      let bytes = (0..<length).map { k -> UInt8 in
+        let r = (state >> 29) &+ UInt64(k) &* 0x9E37_79B9
+        return r % 7 == 0 ? 0x0A : UInt8(truncatingIfNeeded: r >> 8)
+      }
+      let expected = bytes.filter { $0 == 0x0A }.count
+      let all = [UInt8](repeating: 0x0A, count: length)
+      bytes.withUnsafeBufferPointer {
+        #expect(LineDiff.countNewlines($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, length) == expected)
+      }
+      all.withUnsafeBufferPointer {
+        #expect(LineDiff.countNewlines($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, length) == length)
+      }
+    }
   }
 
   @Test func revisionWalkOverPackedCommitsMatchesLibgit2() throws {
