@@ -12,7 +12,31 @@ enum LineDiff {
     var ends: [Int32] = []
     /// Lines of the file before the first one listed (a common head left out).
     var firstNumber: Int32 = 0
+    /// 1-based line numbers, when the listed lines are not consecutive (runs matched in between
+    /// were left out); nil: line `i` is number `firstNumber + i + 1`.
+    var numbers: [Int32]? = nil
     var count: Int { starts.count }
+
+    func number(_ i: Int) -> Int32 { numbers?[i] ?? firstNumber + Int32(i) + 1 }
+
+    /// Appends the lines of `buf[from..<to]`, the first of them numbered `first`.
+    mutating func append(_ buf: UnsafePointer<UInt8>, from: Int, to: Int, first: Int32) {
+      var start = from
+      var number = first
+      while start < to {
+        let end: Int
+        if let hit = memchr(buf + start, 0x0A, to - start) {
+          end = buf.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        } else {
+          end = to
+        }
+        starts.append(Int32(start))
+        ends.append(Int32(end))
+        numbers!.append(number)
+        number += 1
+        start = end + 1
+      }
+    }
   }
 
   static func lines(_ bytes: [UInt8]) -> Lines {
@@ -117,6 +141,95 @@ enum LineDiff {
       p += 1
     }
     return total
+  }
+
+  /// Lines of the window searched for the next common run on each side.
+  static let anchorWindow = 16
+  /// A common run shorter than this many bytes is no anchor (unless it ends both middles).
+  static let minimumRun = 32
+
+  /// The lines of the two middles (`old[head..<oldEnd]`, `new[head..<newEnd]`, both starting and
+  /// ending on line boundaries) that still need matching by hash. From the start of the middles, the
+  /// nearest pair of equal lines within `anchorWindow` lines of each side that starts a common run of
+  /// at least `minimumRun` bytes is found; the lines before it are kept, the run is skipped at
+  /// `memcmp` speed, and the search goes on after it. Without an anchor in the window the rest is
+  /// kept whole. Which pairs of equal lines are matched does not change how many copies of each line
+  /// count as added or removed (only which copy), so this is exact in what it reports.
+  static func anchoredMiddles(
+    _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, head: Int, headLines: Int32, oldEnd: Int,
+    newEnd: Int
+  ) -> (Lines, Lines) {
+    var lo = Lines()
+    var ln = Lines()
+    lo.numbers = []
+    ln.numbers = []
+    guard let pa = a.baseAddress, let pb = b.baseAddress else {
+      return (
+        lines(a, from: head, to: oldEnd, firstNumber: headLines),
+        lines(b, from: head, to: newEnd, firstNumber: headLines)
+      )
+    }
+    var o = head
+    var n = head
+    var oNumber = headLines + 1
+    var nNumber = headLines + 1
+    // Starts of the window's lines on each side (and where the window's last line ends).
+    func window(_ p: UnsafePointer<UInt8>, from: Int, to: Int) -> [Int] {
+      var starts: [Int] = []
+      var at = from
+      while at < to, starts.count < anchorWindow {
+        starts.append(at)
+        guard let hit = memchr(p + at, 0x0A, to - at) else { break }
+        at = p.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+      }
+      return starts
+    }
+    /// Bytes equal from `x` in a and `y` in b, at most `limit`.
+    func commonRun(_ x: Int, _ y: Int, _ limit: Int) -> Int {
+      let chunk = 256
+      var k = 0
+      while k + chunk <= limit, memcmp(pa + x + k, pb + y + k, chunk) == 0 { k += chunk }
+      while k < limit, pa[x + k] == pb[y + k] { k += 1 }
+      return k
+    }
+    search: while o < oldEnd, n < newEnd {
+      let oldStarts = window(pa, from: o, to: oldEnd)
+      let newStarts = window(pb, from: n, to: newEnd)
+      // Nearest anchor first: by distance di + dj, then by di.
+      for distance in 1..<max(1, oldStarts.count + newStarts.count - 1) {
+        let lowest = max(0, distance - newStarts.count + 1)
+        let highest = min(distance, oldStarts.count - 1)
+        guard lowest <= highest else { continue }
+        for di in lowest...highest {
+          let dj = distance - di
+          let x = oldStarts[di]
+          let y = newStarts[dj]
+          guard pa[x] == pb[y] else { continue }
+          let limit = min(oldEnd - x, newEnd - y)
+          var run = commonRun(x, y, limit)
+          let endsBoth = run == oldEnd - x && run == newEnd - y
+          if !endsBoth {
+            // Whole lines only: the run ends after its last newline.
+            while run > 0, pa[x + run - 1] != 0x0A { run -= 1 }
+          }
+          guard run >= minimumRun || endsBoth else { continue }
+          lo.append(pa, from: o, to: x, first: oNumber)
+          ln.append(pb, from: n, to: y, first: nNumber)
+          oNumber += Int32(di)
+          nNumber += Int32(dj)
+          let runLines = Int32(truncatingIfNeeded: countNewlines(pa + x, run))
+          oNumber += runLines
+          nNumber += runLines
+          o = x + run
+          n = y + run
+          continue search
+        }
+      }
+      break
+    }
+    lo.append(pa, from: o, to: oldEnd, first: oNumber)
+    ln.append(pb, from: n, to: newEnd, first: nNumber)
+    return (lo, ln)
   }
 
   /// Line indices (0-based) added in `new` and removed from `old`.
@@ -245,7 +358,7 @@ enum LineDiff {
           at += 1
         }
         starts.append(Int32(at))
-        numbers.append(lines.firstNumber + i + 1)
+        numbers.append(lines.number(Int(i)))
         let from = Int(lines.starts[Int(i)])
         let length = Int(lines.ends[Int(i)]) - from
         if length > 0 {
@@ -265,10 +378,11 @@ enum LineDiff {
   ) -> LineChanges {
     if isBinary(old) && !old.isEmpty && new.isEmpty { return LineChanges() }
     if otherParents.isEmpty {
-      // Only the middles between the common head and tail are split and compared.
+      // Only the middles between the common head and tail are split and compared, and of those only
+      // what lies between runs of common lines found near each difference.
       let (head, headLines, tail) = commonEnds(old, new)
-      let oldLines = lines(old, from: head, to: old.count - tail, firstNumber: headLines)
-      let newLines = lines(new, from: head, to: new.count - tail, firstNumber: headLines)
+      let (oldLines, newLines) = anchoredMiddles(
+        old, new, head: head, headLines: headLines, oldEnd: old.count - tail, newEnd: new.count - tail)
       let (added, removed) = diff(old: old, oldLines: oldLines, new: new, newLines: newLines)
       return LineChanges(
         added: block(new, lines: newLines, picking: added), removed: block(old, lines: oldLines, picking: removed))

@@ -64,7 +64,7 @@ extension Repository {
             }
             if first >= ids.count { break }
             // Every 1,024 commits, hand the heap's free pages back (bounds resident memory).
-            if first % 1024 < run { _ = cgit2_malloc_trim() }
+            if first % 8192 < run { _ = cgit2_malloc_trim() }
             for k in first..<min(first + run, ids.count) {
               if failure.withLock({ $0 != nil }) { break }
               let change = try handle.withLock { _ in try builder.change(of: ids[k]) }
