@@ -168,25 +168,30 @@ public enum MessageText {
   /// `Key: value` as git's find_separator sees it: a token of letters, digits and dashes, optional
   /// blanks, then ':'. Lines starting with a blank are not trailers.
   static func splitTrailer(_ line: Substring) -> (key: String, value: String)? {
+    // Over the UTF-8 bytes: the key's characters are ASCII, and a non-ASCII byte before the colon
+    // ends the search as a non-ASCII Character does. Only a colon followed by a combining mark
+    // (one Character, not ":") would differ, and the Character there is checked.
+    let bytes = line.utf8
     var tokenEnd: Substring.Index?
     var whitespaceFound = false
-    var i = line.startIndex
-    while i < line.endIndex {
-      let c = line[i]
-      if c == ":" {
-        guard i > line.startIndex else { return nil }
+    var i = bytes.startIndex
+    while i < bytes.endIndex {
+      let c = bytes[i]
+      if c == 0x3A {
+        guard i > bytes.startIndex, line[i...].first == ":" else { return nil }
         let key = String(line[line.startIndex..<(tokenEnd ?? i)])
         let value = line[line.index(after: i)...].trimmingCharacters(in: .whitespaces)
         return key.isEmpty ? nil : (key, value)
       }
-      if !whitespaceFound, c.isASCII, c.isLetter || c.isNumber || c == "-" {
-        i = line.index(after: i)
+      let isWordByte = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A) || c == 0x2D
+      if !whitespaceFound, isWordByte {
+        i = bytes.index(after: i)
         continue
       }
-      if i != line.startIndex, c == " " || c == "\t" {
+      if i != bytes.startIndex, c == 0x20 || c == 0x09 {
         if !whitespaceFound { tokenEnd = i }
         whitespaceFound = true
-        i = line.index(after: i)
+        i = bytes.index(after: i)
         continue
       }
       return nil

@@ -73,6 +73,48 @@ private let messages: [String] = [
     }
   }
 
+  /// The byte-level trailer split agrees with a split over Characters on random lines of key bytes,
+  /// spaces, tabs, colons, combining marks and non-ASCII letters.
+  @Test func trailerSplitMatchesTheCharacterRule() {
+    func reference(_ line: Substring) -> (key: String, value: String)? {
+      var tokenEnd: Substring.Index?
+      var whitespaceFound = false
+      var i = line.startIndex
+      while i < line.endIndex {
+        let c = line[i]
+        if c == ":" {
+          guard i > line.startIndex else { return nil }
+          let key = String(line[line.startIndex..<(tokenEnd ?? i)])
+          let value = line[line.index(after: i)...].trimmingCharacters(in: .whitespaces)
+          return key.isEmpty ? nil : (key, value)
+        }
+        if !whitespaceFound, c.isASCII, c.isLetter || c.isNumber || c == "-" {
+          i = line.index(after: i)
+          continue
+        }
+        if i != line.startIndex, c == " " || c == "\t" {
+          if !whitespaceFound { tokenEnd = i }
+          whitespaceFound = true
+          i = line.index(after: i)
+          continue
+        }
+        return nil
+      }
+      return nil
+    }
+    let seed = UInt64.random(in: 1...UInt64.max)
+    var rng = SplitMix(seed: seed)
+    let pieces = [
+      "Co", "authored", "-", "by", "9", " ", "\t", ":", "\u{301}", "é", "Ü", "_", "value <a@b.c>", "@", "\r",
+    ]
+    for _ in 0..<3_000 {
+      let line = (0..<Int(rng.next() % 8)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+      let got = MessageText.splitTrailer(line[...])
+      let want = reference(line[...])
+      #expect(got?.key == want?.key && got?.value == want?.value, "seed \(seed): \(line.debugDescription)")
+    }
+  }
+
   @Test func subjectLineIsNeverATrailer() {
     #expect(MessageText.trailers(of: "Fix: crash on start\n").isEmpty)
   }
