@@ -123,10 +123,12 @@ struct RawTree {
   }
 }
 
-/// Parsed trees of one worker by id, at most `limit` of them (forgotten all at once past it). Used
-/// under the worker's handle lock only.
+/// Parsed trees of one worker by id, at most `limit` of them (forgotten all at once past it), and the
+/// raw parent commits it read for their trees: the worker's next commit is usually that parent, read
+/// then from here instead of inflated again. Used under the worker's handle lock only.
 final class TreeMemo: @unchecked Sendable {
   private var entries: [ObjectID: RawTree] = [:]
+  private var commits: [ObjectID: BlobData] = [:]
   let limit: Int
 
   init(limit: Int = 256) { self.limit = limit }
@@ -136,6 +138,14 @@ final class TreeMemo: @unchecked Sendable {
   func put(_ id: ObjectID, _ tree: RawTree) {
     if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
     entries[id] = tree
+  }
+
+  /// A parent commit's raw object kept by `keepCommit`, taken out (it is needed once more).
+  func takeCommit(_ id: ObjectID) -> BlobData? { commits.removeValue(forKey: id) }
+
+  func keepCommit(_ id: ObjectID, _ raw: BlobData) {
+    if commits.count >= 16 { commits.removeAll(keepingCapacity: true) }
+    commits[id] = raw
   }
 }
 
@@ -181,7 +191,9 @@ struct ChangeBuilder {
   static let retainBudget = 64 << 20
 
   func change(of id: ObjectID) throws -> CommitChange {
-    if let packs, let raw = packs.readObject(id, type: 1), let parsed = RawCommit(raw, id: id) {
+    if let packs, let raw = trees?.takeCommit(id) ?? packs.readObject(id, type: 1),
+      let parsed = RawCommit(raw, id: id)
+    {
       return CommitChange(commit: parsed.record, files: try files(id: id, tree: parsed.tree, parents: parsed.parents))
     }
     let commit = try handle.lookupCommit(id)
@@ -205,6 +217,7 @@ struct ChangeBuilder {
   /// The root tree of commit `id` (read directly when packed).
   private func commitTree(_ id: ObjectID) throws -> ObjectID {
     if let packs, let raw = packs.readObject(id, type: 1), let header = CommitHeader(raw), let tree = header.tree {
+      trees?.keepCommit(id, raw)
       return tree
     }
     return ObjectID(git_commit_tree_id(try handle.lookupCommit(id).pointer).pointee)
