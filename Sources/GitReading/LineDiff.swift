@@ -1,6 +1,7 @@
 // Added and removed lines of a file by line-hash difference: the common prefix and suffix are
-// matched in place, the middles as multisets of lines (found by hash, confirmed by bytes). Moved
-// lines count as unchanged; new line numbers are exact.
+// matched in place, then runs of common lines near each difference inside the middles (anchors), and
+// what is left as multisets of lines (found by hash, confirmed by bytes). Moved lines count as
+// unchanged; new line numbers are exact.
 
 import Foundation
 import GateCore
