@@ -35,7 +35,8 @@ public enum MessageText {
   /// Decodes message bytes by a commit's `encoding` header; unknown encodings and invalid bytes
   /// become U+FFFD replacement characters, never a crash.
   public static func decode(_ bytes: UnsafeRawBufferPointer, encoding: String?) -> String {
-    let name = (encoding ?? "utf-8").lowercased().filter { $0.isLetter || $0.isNumber }
+    guard let encoding else { return String(decoding: bytes, as: UTF8.self) }
+    let name = encoding.lowercased().filter { $0.isLetter || $0.isNumber }
     switch name {
     case "utf8", "":
       return String(decoding: bytes, as: UTF8.self)
