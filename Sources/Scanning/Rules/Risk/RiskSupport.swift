@@ -179,13 +179,16 @@ struct FileEventRule: ChangeRule {
   let message: String
   let statuses: Set<ChangeStatus>
   let matches: @Sendable (String) -> Bool
+  /// A byte test implied by `matches` (see `PathGate`): `matches` runs only on paths that pass it.
+  let mayMatch: @Sendable (String) -> Bool
   let positives: [ChangeExample]
   let negatives: [ChangeExample]
 
   init(
     id: String, description: String, severity: Severity, message: String,
     statuses: Set<ChangeStatus> = [.added, .modified, .renamed, .typeChanged, .deleted],
-    matches: @escaping @Sendable (String) -> Bool, positives: [ChangeExample], negatives: [ChangeExample]
+    matches: @escaping @Sendable (String) -> Bool, mayMatch: @escaping @Sendable (String) -> Bool = { _ in true },
+    positives: [ChangeExample], negatives: [ChangeExample]
   ) {
     self.id = id
     self.description = description
@@ -193,14 +196,17 @@ struct FileEventRule: ChangeRule {
     self.message = message
     self.statuses = statuses
     self.matches = matches
+    self.mayMatch = mayMatch
     self.positives = positives
     self.negatives = negatives
   }
 
+  @inline(__always) func accepts(_ path: String) -> Bool { mayMatch(path) && matches(path) }
+
   func evaluate(_ change: CommitChange) -> [Finding] {
     change.files.compactMap { file in
       guard statuses.contains(file.status) else { return nil }
-      guard matches(file.path) || (file.oldPath.map(matches) ?? false) else { return nil }
+      guard accepts(file.path) || (file.oldPath.map(accepts) ?? false) else { return nil }
       return riskFinding(
         rule: id, severity: severity, change: change, path: file.path,
         match: "\(file.status.rawValue) \(file.path)", message: message)
