@@ -164,6 +164,22 @@ enum GatePaths {
     return String(decoding: out, as: UTF8.self)
   }
 
+  @Test func anchorCheckAgreesWithTheNormalizedLine() {
+    var rng = SeededGenerator(seed: secretRulesSeed)
+    let pieces = [
+      "as", "sert", "ASSERT", "ex", "pect", "Re", "quire", " ", "\t", "  ", "(", "true", ")", "x", "1", "==", "é",
+    ]
+    for _ in 0..<3000 {
+      let line = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+      var normalized: [UInt8] = []
+      for b in line.utf8 where b != 0x20 && b != 0x09 { normalized.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
+      let expected = TautologicalAssertion.tautologyAnchors.contains { find($0, in: normalized) != nil }
+      let bytes = Array(line.utf8)
+      let got = bytes.withUnsafeBufferPointer { TautologicalAssertion.mayHoldAnchor($0) }
+      #expect(got == expected, "seed \(secretRulesSeed): \(line.debugDescription)")
+    }
+  }
+
   /// Every change example, plus commits that mix the rules' files, scanned with every risk rule:
   /// each change rule's findings equal its own `evaluate` on the change.
   static var changes: [(String, CommitChange)] {

@@ -184,6 +184,41 @@ struct TautologicalAssertion: AddedLinesChangeRule {
     return false
   }
 
+  /// Whether `line`, normalized as `isTautology` does (spaces and tabs dropped, ASCII
+  /// lower-cased), holds one of `tautologyAnchors`; found without building the normalized line,
+  /// so lines that cannot hold a tautology cost one pass.
+  static func mayHoldAnchor(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    let n = line.count
+    var i = 0
+    while i < n {
+      let b = line[i] | 0x20
+      if b == UInt8(ascii: "a") || b == UInt8(ascii: "e") || b == UInt8(ascii: "r") {
+        for anchor in tautologyAnchors where anchor[0] == b && matchesSkippingBlanks(line, from: i, anchor) {
+          return true
+        }
+      }
+      i += 1
+    }
+    return false
+  }
+
+  /// `anchor` (lower-case) matches the bytes of `line` from `start`, spaces and tabs between
+  /// them skipped, ASCII case-insensitively; `line[start]` is its first letter.
+  static func matchesSkippingBlanks(_ line: UnsafeBufferPointer<UInt8>, from start: Int, _ anchor: [UInt8]) -> Bool {
+    var i = start + 1
+    var j = 1
+    while j < anchor.count {
+      while i < line.count, line[i] == 0x20 || line[i] == 0x09 { i += 1 }
+      guard i < line.count else { return false }
+      var c = line[i]
+      if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+      guard c == anchor[j] else { return false }
+      i += 1
+      j += 1
+    }
+    return true
+  }
+
   static let assertionWords = [
     "assert", "expect(", "#expect", "#require", "should", "t.error", "t.fatal", "require.", "verify(",
   ]
@@ -204,11 +239,14 @@ struct TautologicalAssertion: AddedLinesChangeRule {
       let added = lines.added
       guard RiskPath.containsAnyASCII(added.bytes, Self.tautologyAnchors) else { continue }
       var buffer: [UInt8] = []
-      guard
-        let index = (0..<added.count).first(where: {
-          Self.isTautology(bytes: added.bytes[added.range(ofLine: $0)], buffer: &buffer)
+      let index = added.bytes.withUnsafeBufferPointer { all in
+        (0..<added.count).first(where: {
+          let range = added.range(ofLine: $0)
+          return Self.mayHoldAnchor(UnsafeBufferPointer(rebasing: all[range]))
+            && Self.isTautology(bytes: added.bytes[range], buffer: &buffer)
         })
-      else { continue }
+      }
+      guard let index else { continue }
       guard lines.removed.lines.contains(where: { Self.isAssertion($0.text) }) else { continue }
       let hit = (number: Int(added.numbers[index]), text: added.text(ofLine: index))
       findings.append(
