@@ -19,7 +19,8 @@ enum GatePaths {
     ".pypirc", "kubeconfig", "staging.kubeconfig", "kubeconfig.yaml", "release.jks", "cert.PEM", "server.key",
     ".aws", "credentials", ".kube", "config", ".ssh", "known_hosts", "id_rsa.pub", ".docker", "config.json",
     "package-lock.json", "Cargo.lock", "go.sum", "Package.resolved", "src", "lib", "url.c", "README", "a.b.c",
-    "Makefile.am", "tests", "data", "test1", ".", "..", "x.", ".x",
+    "Makefile.am", "tests", "data", "test1", ".", "..", "x.", ".x", "package.json", "jest.config.js",
+    "vite.config.ts", ".nycrc.json", "karma.conf.js", ".codecov.yml", "codecov.yaml",
   ]
   /// Look-alikes outside ASCII: the Kelvin sign lower-cases to `k`, the others are accents and
   /// a combining mark.
@@ -60,6 +61,10 @@ enum GatePaths {
       "credential file",
       { RiskRules.isCredentialFile($0) || ["pem", "key"].contains(RiskPath.ext($0)) },
       { PathGate.mayBeCredentialFile($0) }
+    ),
+    (
+      "nested coverage keys", { CoverageThresholdLowered.usesNestedKeys($0) },
+      { PathGate.mayUseNestedCoverageKeys($0) }
     ),
     (
       "lockfile", { LockfileWithoutManifest.ecosystems[RiskPath.basename($0)] != nil },

@@ -161,6 +161,8 @@ final class PCRE2Scratch: @unchecked Sendable {
   var stamp: UInt32 = 0
   /// `AddedWords` bits found so far in the block being scanned (see `Scanner.scanBlock`).
   var blockWords: UInt64 = 0
+  /// The keyword automaton's matches in the second half of a block, reported after the first's.
+  var pendingHits: [Int32] = []
 
   init(pairs: Int = 64) {
     self.pairs = pairs

@@ -42,6 +42,15 @@ struct KeywordPrefilter: Sendable {
     if let wide, KeywordPrefilter.hasHighByte(bytes) { wide.forEachHit(bytes, body) }
   }
 
+  /// `forEachHit` with the same calls in the same order, the ASCII pass walking the two halves
+  /// of a long buffer at once (see `KeywordAutomaton.forEachHitInHalves`); `pending` is a
+  /// reused work buffer.
+  @inline(__always)
+  func forEachHit(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [Int32], _ body: (Int, Int) -> Void) {
+    ascii.forEachHitInHalves(bytes, pending: &pending, body)
+    if let wide, KeywordPrefilter.hasHighByte(bytes) { wide.forEachHit(bytes, body) }
+  }
+
   /// True when `bytes` holds a byte >= 0x80 (eight bytes at a time).
   static func hasHighByte(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let base = bytes.baseAddress else { return false }
@@ -82,6 +91,8 @@ struct KeywordAutomaton: Sendable {
   private let outputs: [[Int32]]
   /// Rules with a keyword this automaton cannot hold (over 254 distinct bytes): they must always run.
   let unmatchable: [Int]
+  /// No keyword holds a line feed, so no match spans one.
+  let noKeywordSpansLines: Bool
 
   /// `keywords[i]` are rule i's keywords (an empty list: the rule has none here).
   init(keywords: [[String]]) {
@@ -112,6 +123,7 @@ struct KeywordAutomaton: Sendable {
       folded[i] = []
     }
     unmatchable = always
+    noKeywordSpansLines = !folded.contains { $0.contains { $0.contains(0x0A) } }
 
     // Trie.
     var children: [[Int32]] = [[Int32](repeating: -1, count: classes)]
@@ -230,6 +242,92 @@ struct KeywordAutomaton: Sendable {
               for r in outs[offset / c] { body(Int(r), p) }
             }
             p &+= 1
+          }
+        }
+      }
+    }
+  }
+
+  /// Buffers shorter than this are walked in one piece.
+  static let halvesMinimum = 128
+
+  /// Where the second half of `bytes` starts: just after the first line feed at or past the
+  /// middle (or else the last one before it); nil when there is none.
+  static func halfPoint(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    let n = bytes.count
+    var k = n / 2
+    while k < n - 1, bytes[k] != 0x0A { k += 1 }
+    if k < n - 1 { return k + 1 }
+    k = n / 2 - 1
+    while k >= 0, bytes[k] != 0x0A { k -= 1 }
+    return k >= 0 ? k + 1 : nil
+  }
+
+  /// `forEachHit`, with the same calls in the same order, walking the two halves of a long
+  /// buffer (cut after a line feed) in one loop. Each step of a walk waits for its table load,
+  /// the loop's whole cost; two independent walks overlap those waits. No keyword spans a line
+  /// feed, so every match lies in one half and each half is walked from the root. Matches of the
+  /// first half are reported as found, those of the second are kept in `pending` (state, end)
+  /// and reported after.
+  @inline(__always)
+  func forEachHitInHalves(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [Int32], _ body: (Int, Int) -> Void) {
+    guard bytes.count >= KeywordAutomaton.halvesMinimum, noKeywordSpansLines, delta.count > classCount,
+      let half = KeywordAutomaton.halfPoint(bytes)
+    else { return forEachHit(bytes, body) }
+    let c = classCount
+    pending.removeAll(keepingCapacity: true)
+    byteClass.withUnsafeBufferPointer { cls in
+      delta.withUnsafeBufferPointer { table in
+        outputs.withUnsafeBufferPointer { outs in
+          var offsetA = 0
+          var offsetB = 0
+          var a = 0
+          var b = half
+          let n = bytes.count
+          while a < half && b < n {
+            let nextA = table[offsetA &+ Int(cls[Int(bytes[a])])]
+            let nextB = table[offsetB &+ Int(cls[Int(bytes[b])])]
+            if nextA >= 0 {
+              offsetA = Int(nextA)
+            } else {
+              offsetA = Int(~nextA)
+              for r in outs[offsetA / c] { body(Int(r), a) }
+            }
+            if nextB >= 0 {
+              offsetB = Int(nextB)
+            } else {
+              offsetB = Int(~nextB)
+              pending.append(Int32(offsetB / c))
+              pending.append(Int32(b))
+            }
+            a &+= 1
+            b &+= 1
+          }
+          while a < half {
+            let next = table[offsetA &+ Int(cls[Int(bytes[a])])]
+            if next >= 0 {
+              offsetA = Int(next)
+            } else {
+              offsetA = Int(~next)
+              for r in outs[offsetA / c] { body(Int(r), a) }
+            }
+            a &+= 1
+          }
+          while b < n {
+            let next = table[offsetB &+ Int(cls[Int(bytes[b])])]
+            if next >= 0 {
+              offsetB = Int(next)
+            } else {
+              offsetB = Int(~next)
+              pending.append(Int32(offsetB / c))
+              pending.append(Int32(b))
+            }
+            b &+= 1
+          }
+          var k = 0
+          while k < pending.count {
+            for r in outs[Int(pending[k])] { body(Int(r), Int(pending[k + 1])) }
+            k += 2
           }
         }
       }

@@ -549,9 +549,11 @@ public final class Scanner: Sendable {
     scratch.hits = []
     var words = alwaysAddedWords
     let base = addedWordsBase
+    var pending = scratch.pendingHits
+    scratch.pendingHits = []
     scratch.hitStamp.withUnsafeMutableBufferPointer { stamps in
       scratch.hitLine.withUnsafeMutableBufferPointer { lines in
-        prefilter.forEachHit(buf) { r, p in
+        prefilter.forEachHit(buf, pending: &pending) { r, p in
           if r >= base {
             words |= 1 << UInt64(r - base)
             return
@@ -572,6 +574,7 @@ public final class Scanner: Sendable {
       }
     }
     scratch.hits = hits
+    scratch.pendingHits = pending
     return words
   }
 

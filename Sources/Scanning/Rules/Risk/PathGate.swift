@@ -150,4 +150,17 @@ extension PathGate {
       return lockfileNames.contains { equals(name, $0) }
     }
   }
+
+  static let nestedCoverageNames = bytes([
+    "package.json", "jest.config", "vitest.config", "vite.config", ".nycrc", "karma.conf", "codecov.yml",
+    ".codecov.yml",
+  ])
+  /// `CoverageThresholdLowered.usesNestedKeys`: the lower-cased name equals or starts with one of
+  /// `nestedCoverageNames`.
+  static func mayUseNestedCoverageKeys(_ path: String) -> Bool {
+    mayMatch(path) { p in
+      let name = basename(p)
+      return nestedCoverageNames.contains { hasPrefixLowercase(name, $0) }
+    }
+  }
 }

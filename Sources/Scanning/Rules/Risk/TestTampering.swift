@@ -372,7 +372,7 @@ struct CoverageThresholdLowered: AddedLinesChangeRule {
     var findings: [Finding] = []
     for (i, file) in change.files.enumerated() where file.status == .modified || file.status == .renamed {
       guard let lines = try? file.changes.get(), !lines.removed.isEmpty, !lines.added.isEmpty else { continue }
-      let nested = Self.usesNestedKeys(file.path)
+      let nested = PathGate.mayUseNestedCoverageKeys(file.path) && Self.usesNestedKeys(file.path)
       if !nested {
         // A finding needs a plain key on an added line. When the scanner saw none in the added
         // bytes, the removed side is not read. Lines with other than ASCII are matched on
