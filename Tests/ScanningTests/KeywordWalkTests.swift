@@ -45,6 +45,30 @@ import Testing
     }
   }
 
+  @Test func sixteenAndThirtyTwoBitTablesWalkAlike() {
+    var rng = SeededGenerator(seed: secretRulesSeed)
+    let words = Self.keywords.flatMap { $0 }.filter { $0.utf8.allSatisfy { $0 < 0x80 } }
+    let narrow = KeywordAutomaton(keywords: [words, ["x="]])
+    let wide = KeywordAutomaton(keywords: [words, ["x="]], narrowStates: 0)
+    #expect(narrow.size == wide.size)
+    for _ in 0..<100 {
+      let text = (0..<Int.random(in: 0...400, using: &rng)).map { _ in
+        ["token", "key", "ghp_", "x", "=", " ", "\n", "AKIA", "assert"].randomElement(using: &rng)!
+      }.joined()
+      let bytes = Array(text.utf8)
+      for automaton in [narrow, wide] {
+        var plain: [[Int]] = []
+        var halves: [[Int]] = []
+        var pending: [Int32] = []
+        bytes.withUnsafeBufferPointer { buf in
+          narrow.forEachHit(buf) { plain.append([$0, $1]) }
+          automaton.forEachHitInHalves(buf, pending: &pending) { halves.append([$0, $1]) }
+        }
+        #expect(halves == plain, "seed \(secretRulesSeed): \(text.prefix(60))")
+      }
+    }
+  }
+
   @Test func theCutIsAfterALineFeed() {
     let text = Array((String(repeating: "a", count: 700) + "\n" + String(repeating: "b", count: 10)).utf8)
     let half = text.withUnsafeBufferPointer { KeywordAutomaton.halfPoint($0) }

@@ -84,9 +84,14 @@ struct KeywordPrefilter: Sendable {
 struct KeywordAutomaton: Sendable {
   private let byteClass: [UInt8]
   private let classCount: Int
-  /// DFA transitions, indexed by `stateOffset + class` where `stateOffset = state * classCount`.
-  /// Entries hold the next state's offset, bit-inverted (negative) when that state has outputs.
-  private let delta: [Int32]
+  /// Bits of a row index: rows are `1 << shift` entries long (at least `classCount`).
+  private let shift: Int
+  /// DFA transitions, indexed by `state << shift | class`. Entries hold the next state,
+  /// bit-inverted (negative) when that state has outputs. 16-bit entries when the states allow,
+  /// halving the table's share of the caches (the walk waits on its loads); else 32-bit.
+  private let narrow: [Int16]
+  private let wide: [Int32]
+  private let stateCount: Int
   /// Rules whose keyword ends in a state (fail-link outputs merged in), by state number.
   private let outputs: [[Int32]]
   /// Rules with a keyword this automaton cannot hold (over 254 distinct bytes): they must always run.
@@ -94,8 +99,9 @@ struct KeywordAutomaton: Sendable {
   /// No keyword holds a line feed, so no match spans one.
   let noKeywordSpansLines: Bool
 
-  /// `keywords[i]` are rule i's keywords (an empty list: the rule has none here).
-  init(keywords: [[String]]) {
+  /// `keywords[i]` are rule i's keywords (an empty list: the rule has none here). Automata of up
+  /// to `narrowStates` states get 16-bit entries (tests lower it to check the 32-bit ones).
+  init(keywords: [[String]], narrowStates: Int = Int(Int16.max)) {
     var always: [Int] = []
     // Byte classes: 0 is "no keyword uses this byte".
     var cls = [UInt8](repeating: 0, count: 256)
@@ -196,25 +202,34 @@ struct KeywordAutomaton: Sendable {
     }
     var rank = [Int32](repeating: 0, count: n)
     for (newIndex, old) in order.enumerated() { rank[old] = Int32(newIndex) }
-    var renumbered = [Int32](repeating: 0, count: n * classes)
+    var bits = 0
+    while 1 << bits < classes { bits += 1 }
+    var renumbered = [Int32](repeating: 0, count: n << bits)
     var newOutputs = [[Int32]](repeating: [], count: n)
     for old in 0..<n {
       let r = Int(rank[old])
       newOutputs[r] = out[old]
       for c in 0..<classes {
         let next = Int(table[old * classes + c])
-        let offset = rank[next] * Int32(classes)
-        renumbered[r * classes + c] = out[next].isEmpty ? offset : ~offset
+        renumbered[r << bits | c] = out[next].isEmpty ? rank[next] : ~rank[next]
       }
     }
     byteClass = cls
     classCount = classes
-    delta = renumbered
+    shift = bits
+    stateCount = n
+    if n <= min(narrowStates, Int(Int16.max)) {
+      narrow = renumbered.map { Int16($0) }
+      wide = []
+    } else {
+      narrow = []
+      wide = renumbered
+    }
     outputs = newOutputs
   }
 
   /// States and byte classes of the automaton (statistics).
-  var size: (states: Int, classes: Int) { (delta.count / max(1, classCount), classCount) }
+  var size: (states: Int, classes: Int) { (stateCount, classCount) }
 
   private static func fold(_ bytes: [UInt8]) -> [UInt8] {
     bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
@@ -225,24 +240,33 @@ struct KeywordAutomaton: Sendable {
   /// its keywords end there.
   @inline(__always)
   func forEachHit(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
-    guard !bytes.isEmpty, delta.count > classCount else { return }
-    let c = classCount
+    guard !bytes.isEmpty, stateCount > 1 else { return }
+    if wide.isEmpty {
+      narrow.withUnsafeBufferPointer { walk($0, bytes, body) }
+    } else {
+      wide.withUnsafeBufferPointer { walk($0, bytes, body) }
+    }
+  }
+
+  @inline(__always)
+  private func walk<Entry: FixedWidthInteger & SignedInteger>(
+    _ table: UnsafeBufferPointer<Entry>, _ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void
+  ) {
+    let shift = self.shift
     byteClass.withUnsafeBufferPointer { cls in
-      delta.withUnsafeBufferPointer { table in
-        outputs.withUnsafeBufferPointer { outs in
-          var offset = 0
-          var p = 0
-          let n = bytes.count
-          while p < n {
-            let next = table[offset &+ Int(cls[Int(bytes[p])])]
-            if next >= 0 {
-              offset = Int(next)
-            } else {
-              offset = Int(~next)
-              for r in outs[offset / c] { body(Int(r), p) }
-            }
-            p &+= 1
+      outputs.withUnsafeBufferPointer { outs in
+        var state = 0
+        var p = 0
+        let n = bytes.count
+        while p < n {
+          let next = table[state &<< shift | Int(cls[Int(bytes[p])])]
+          if next >= 0 {
+            state = Int(next)
+          } else {
+            state = Int(~next)
+            for r in outs[state] { body(Int(r), p) }
           }
+          p &+= 1
         }
       }
     }
@@ -271,67 +295,76 @@ struct KeywordAutomaton: Sendable {
   /// and reported after.
   @inline(__always)
   func forEachHitInHalves(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [Int32], _ body: (Int, Int) -> Void) {
-    guard bytes.count >= KeywordAutomaton.halvesMinimum, noKeywordSpansLines, delta.count > classCount,
+    guard bytes.count >= KeywordAutomaton.halvesMinimum, noKeywordSpansLines, stateCount > 1,
       let half = KeywordAutomaton.halfPoint(bytes)
     else { return forEachHit(bytes, body) }
-    let c = classCount
+    if wide.isEmpty {
+      narrow.withUnsafeBufferPointer { walkHalves($0, bytes, half, &pending, body) }
+    } else {
+      wide.withUnsafeBufferPointer { walkHalves($0, bytes, half, &pending, body) }
+    }
+  }
+
+  @inline(__always)
+  private func walkHalves<Entry: FixedWidthInteger & SignedInteger>(
+    _ table: UnsafeBufferPointer<Entry>, _ bytes: UnsafeBufferPointer<UInt8>, _ half: Int, _ pending: inout [Int32],
+    _ body: (Int, Int) -> Void
+  ) {
+    let shift = self.shift
     pending.removeAll(keepingCapacity: true)
     byteClass.withUnsafeBufferPointer { cls in
-      delta.withUnsafeBufferPointer { table in
-        outputs.withUnsafeBufferPointer { outs in
-          var offsetA = 0
-          var offsetB = 0
-          var a = 0
-          var b = half
-          let n = bytes.count
-          while a < half && b < n {
-            let nextA = table[offsetA &+ Int(cls[Int(bytes[a])])]
-            let nextB = table[offsetB &+ Int(cls[Int(bytes[b])])]
-            if nextA >= 0 {
-              offsetA = Int(nextA)
-            } else {
-              offsetA = Int(~nextA)
-              for r in outs[offsetA / c] { body(Int(r), a) }
-            }
-            if nextB >= 0 {
-              offsetB = Int(nextB)
-            } else {
-              offsetB = Int(~nextB)
-              pending.append(Int32(offsetB / c))
-              pending.append(Int32(b))
-            }
-            a &+= 1
-            b &+= 1
+      outputs.withUnsafeBufferPointer { outs in
+        var stateA = 0
+        var stateB = 0
+        var a = 0
+        var b = half
+        let n = bytes.count
+        while a < half && b < n {
+          let nextA = table[stateA &<< shift | Int(cls[Int(bytes[a])])]
+          let nextB = table[stateB &<< shift | Int(cls[Int(bytes[b])])]
+          if nextA >= 0 {
+            stateA = Int(nextA)
+          } else {
+            stateA = Int(~nextA)
+            for r in outs[stateA] { body(Int(r), a) }
           }
-          while a < half {
-            let next = table[offsetA &+ Int(cls[Int(bytes[a])])]
-            if next >= 0 {
-              offsetA = Int(next)
-            } else {
-              offsetA = Int(~next)
-              for r in outs[offsetA / c] { body(Int(r), a) }
-            }
-            a &+= 1
+          if nextB >= 0 {
+            stateB = Int(nextB)
+          } else {
+            stateB = Int(~nextB)
+            pending.append(Int32(stateB))
+            pending.append(Int32(b))
           }
-          while b < n {
-            let next = table[offsetB &+ Int(cls[Int(bytes[b])])]
-            if next >= 0 {
-              offsetB = Int(next)
-            } else {
-              offsetB = Int(~next)
-              pending.append(Int32(offsetB / c))
-              pending.append(Int32(b))
-            }
-            b &+= 1
+          a &+= 1
+          b &+= 1
+        }
+        while a < half {
+          let next = table[stateA &<< shift | Int(cls[Int(bytes[a])])]
+          if next >= 0 {
+            stateA = Int(next)
+          } else {
+            stateA = Int(~next)
+            for r in outs[stateA] { body(Int(r), a) }
           }
-          var k = 0
-          while k < pending.count {
-            for r in outs[Int(pending[k])] { body(Int(r), Int(pending[k + 1])) }
-            k += 2
+          a &+= 1
+        }
+        while b < n {
+          let next = table[stateB &<< shift | Int(cls[Int(bytes[b])])]
+          if next >= 0 {
+            stateB = Int(next)
+          } else {
+            stateB = Int(~next)
+            pending.append(Int32(stateB))
+            pending.append(Int32(b))
           }
+          b &+= 1
+        }
+        var k = 0
+        while k < pending.count {
+          for r in outs[Int(pending[k])] { body(Int(r), Int(pending[k + 1])) }
+          k += 2
         }
       }
     }
   }
-
 }
