@@ -159,6 +159,10 @@ final class PCRE2Scratch: @unchecked Sendable {
   var hitLine: [Int32] = []
   var hitStamp: [UInt32] = []
   var stamp: UInt32 = 0
+  /// `AddedWords` bits found so far in the block being scanned (see `Scanner.scanBlock`).
+  var blockWords: UInt64 = 0
+  /// The keyword automaton's matches in the second half of a block, reported after the first's.
+  var pendingHits: [Int32] = []
 
   init(pairs: Int = 64) {
     self.pairs = pairs

@@ -42,6 +42,15 @@ struct KeywordPrefilter: Sendable {
     if let wide, KeywordPrefilter.hasHighByte(bytes) { wide.forEachHit(bytes, body) }
   }
 
+  /// `forEachHit` with the same calls in the same order, the ASCII pass walking the two halves
+  /// of a long buffer at once (see `KeywordAutomaton.forEachHitInHalves`); `pending` is a
+  /// reused work buffer.
+  @inline(__always)
+  func forEachHit(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [Int32], _ body: (Int, Int) -> Void) {
+    ascii.forEachHitInHalves(bytes, pending: &pending, body)
+    if let wide, KeywordPrefilter.hasHighByte(bytes) { wide.forEachHit(bytes, body) }
+  }
+
   /// True when `bytes` holds a byte >= 0x80 (eight bytes at a time).
   static func hasHighByte(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let base = bytes.baseAddress else { return false }
@@ -75,16 +84,24 @@ struct KeywordPrefilter: Sendable {
 struct KeywordAutomaton: Sendable {
   private let byteClass: [UInt8]
   private let classCount: Int
-  /// DFA transitions, indexed by `stateOffset + class` where `stateOffset = state * classCount`.
-  /// Entries hold the next state's offset, bit-inverted (negative) when that state has outputs.
-  private let delta: [Int32]
+  /// Bits of a row index: rows are `1 << shift` entries long (at least `classCount`).
+  private let shift: Int
+  /// DFA transitions, indexed by `state << shift | class`. Entries hold the next state,
+  /// bit-inverted (negative) when that state has outputs. 16-bit entries when the states allow,
+  /// halving the table's share of the caches (the walk waits on its loads); else 32-bit.
+  private let narrow: [Int16]
+  private let wide: [Int32]
+  private let stateCount: Int
   /// Rules whose keyword ends in a state (fail-link outputs merged in), by state number.
   private let outputs: [[Int32]]
   /// Rules with a keyword this automaton cannot hold (over 254 distinct bytes): they must always run.
   let unmatchable: [Int]
+  /// No keyword holds a line feed, so no match spans one.
+  let noKeywordSpansLines: Bool
 
-  /// `keywords[i]` are rule i's keywords (an empty list: the rule has none here).
-  init(keywords: [[String]]) {
+  /// `keywords[i]` are rule i's keywords (an empty list: the rule has none here). Automata of up
+  /// to `narrowStates` states get 16-bit entries (tests lower it to check the 32-bit ones).
+  init(keywords: [[String]], narrowStates: Int = Int(Int16.max)) {
     var always: [Int] = []
     // Byte classes: 0 is "no keyword uses this byte".
     var cls = [UInt8](repeating: 0, count: 256)
@@ -112,6 +129,7 @@ struct KeywordAutomaton: Sendable {
       folded[i] = []
     }
     unmatchable = always
+    noKeywordSpansLines = !folded.contains { $0.contains { $0.contains(0x0A) } }
 
     // Trie.
     var children: [[Int32]] = [[Int32](repeating: -1, count: classes)]
@@ -184,25 +202,34 @@ struct KeywordAutomaton: Sendable {
     }
     var rank = [Int32](repeating: 0, count: n)
     for (newIndex, old) in order.enumerated() { rank[old] = Int32(newIndex) }
-    var renumbered = [Int32](repeating: 0, count: n * classes)
+    var bits = 0
+    while 1 << bits < classes { bits += 1 }
+    var renumbered = [Int32](repeating: 0, count: n << bits)
     var newOutputs = [[Int32]](repeating: [], count: n)
     for old in 0..<n {
       let r = Int(rank[old])
       newOutputs[r] = out[old]
       for c in 0..<classes {
         let next = Int(table[old * classes + c])
-        let offset = rank[next] * Int32(classes)
-        renumbered[r * classes + c] = out[next].isEmpty ? offset : ~offset
+        renumbered[r << bits | c] = out[next].isEmpty ? rank[next] : ~rank[next]
       }
     }
     byteClass = cls
     classCount = classes
-    delta = renumbered
+    shift = bits
+    stateCount = n
+    if n <= min(narrowStates, Int(Int16.max)) {
+      narrow = renumbered.map { Int16($0) }
+      wide = []
+    } else {
+      narrow = []
+      wide = renumbered
+    }
     outputs = newOutputs
   }
 
   /// States and byte classes of the automaton (statistics).
-  var size: (states: Int, classes: Int) { (delta.count / max(1, classCount), classCount) }
+  var size: (states: Int, classes: Int) { (stateCount, classCount) }
 
   private static func fold(_ bytes: [UInt8]) -> [UInt8] {
     bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
@@ -213,27 +240,131 @@ struct KeywordAutomaton: Sendable {
   /// its keywords end there.
   @inline(__always)
   func forEachHit(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
-    guard !bytes.isEmpty, delta.count > classCount else { return }
-    let c = classCount
+    guard !bytes.isEmpty, stateCount > 1 else { return }
+    if wide.isEmpty {
+      narrow.withUnsafeBufferPointer { walk($0, bytes, body) }
+    } else {
+      wide.withUnsafeBufferPointer { walk($0, bytes, body) }
+    }
+  }
+
+  @inline(__always)
+  private func walk<Entry: FixedWidthInteger & SignedInteger>(
+    _ table: UnsafeBufferPointer<Entry>, _ bytes: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void
+  ) {
+    let shift = self.shift
     byteClass.withUnsafeBufferPointer { cls in
-      delta.withUnsafeBufferPointer { table in
-        outputs.withUnsafeBufferPointer { outs in
-          var offset = 0
-          var p = 0
-          let n = bytes.count
-          while p < n {
-            let next = table[offset &+ Int(cls[Int(bytes[p])])]
-            if next >= 0 {
-              offset = Int(next)
-            } else {
-              offset = Int(~next)
-              for r in outs[offset / c] { body(Int(r), p) }
-            }
-            p &+= 1
+      outputs.withUnsafeBufferPointer { outs in
+        var state = 0
+        var p = 0
+        let n = bytes.count
+        while p < n {
+          let next = table[state &<< shift | Int(cls[Int(bytes[p])])]
+          if next >= 0 {
+            state = Int(next)
+          } else {
+            state = Int(~next)
+            for r in outs[state] { body(Int(r), p) }
           }
+          p &+= 1
         }
       }
     }
   }
 
+  /// Buffers shorter than this are walked in one piece.
+  static let halvesMinimum = 128
+
+  /// Where the second half of `bytes` starts: just after the first line feed at or past the
+  /// middle (or else the last one before it); nil when there is none.
+  static func halfPoint(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    let n = bytes.count
+    var k = n / 2
+    while k < n - 1, bytes[k] != 0x0A { k += 1 }
+    if k < n - 1 { return k + 1 }
+    k = n / 2 - 1
+    while k >= 0, bytes[k] != 0x0A { k -= 1 }
+    return k >= 0 ? k + 1 : nil
+  }
+
+  /// `forEachHit`, with the same calls in the same order, walking the two halves of a long
+  /// buffer (cut after a line feed) in one loop. Each step of a walk waits for its table load,
+  /// the loop's whole cost; two independent walks overlap those waits. No keyword spans a line
+  /// feed, so every match lies in one half and each half is walked from the root. Matches of the
+  /// first half are reported as found, those of the second are kept in `pending` (state, end)
+  /// and reported after.
+  @inline(__always)
+  func forEachHitInHalves(_ bytes: UnsafeBufferPointer<UInt8>, pending: inout [Int32], _ body: (Int, Int) -> Void) {
+    guard bytes.count >= KeywordAutomaton.halvesMinimum, noKeywordSpansLines, stateCount > 1,
+      let half = KeywordAutomaton.halfPoint(bytes)
+    else { return forEachHit(bytes, body) }
+    if wide.isEmpty {
+      narrow.withUnsafeBufferPointer { walkHalves($0, bytes, half, &pending, body) }
+    } else {
+      wide.withUnsafeBufferPointer { walkHalves($0, bytes, half, &pending, body) }
+    }
+  }
+
+  @inline(__always)
+  private func walkHalves<Entry: FixedWidthInteger & SignedInteger>(
+    _ table: UnsafeBufferPointer<Entry>, _ bytes: UnsafeBufferPointer<UInt8>, _ half: Int, _ pending: inout [Int32],
+    _ body: (Int, Int) -> Void
+  ) {
+    let shift = self.shift
+    pending.removeAll(keepingCapacity: true)
+    byteClass.withUnsafeBufferPointer { cls in
+      outputs.withUnsafeBufferPointer { outs in
+        var stateA = 0
+        var stateB = 0
+        var a = 0
+        var b = half
+        let n = bytes.count
+        while a < half && b < n {
+          let nextA = table[stateA &<< shift | Int(cls[Int(bytes[a])])]
+          let nextB = table[stateB &<< shift | Int(cls[Int(bytes[b])])]
+          if nextA >= 0 {
+            stateA = Int(nextA)
+          } else {
+            stateA = Int(~nextA)
+            for r in outs[stateA] { body(Int(r), a) }
+          }
+          if nextB >= 0 {
+            stateB = Int(nextB)
+          } else {
+            stateB = Int(~nextB)
+            pending.append(Int32(stateB))
+            pending.append(Int32(b))
+          }
+          a &+= 1
+          b &+= 1
+        }
+        while a < half {
+          let next = table[stateA &<< shift | Int(cls[Int(bytes[a])])]
+          if next >= 0 {
+            stateA = Int(next)
+          } else {
+            stateA = Int(~next)
+            for r in outs[stateA] { body(Int(r), a) }
+          }
+          a &+= 1
+        }
+        while b < n {
+          let next = table[stateB &<< shift | Int(cls[Int(bytes[b])])]
+          if next >= 0 {
+            stateB = Int(next)
+          } else {
+            stateB = Int(~next)
+            pending.append(Int32(stateB))
+            pending.append(Int32(b))
+          }
+          b &+= 1
+        }
+        var k = 0
+        while k < pending.count {
+          for r in outs[Int(pending[k])] { body(Int(r), Int(pending[k + 1])) }
+          k += 2
+        }
+      }
+    }
+  }
 }

@@ -97,6 +97,13 @@ public final class Scanner: Sendable {
   public let options: ScanOptions
   let rules: [CompiledRule]
   let changeRules: [any ChangeRule]
+  /// `changeRules[i]` as a rule that reads the `AddedWordMasks` of the scan, when it is one.
+  let addedLinesRules: [(any AddedLinesChangeRule)?]
+  /// The prefilter's entries from `rules.count` on are the `AddedWords` (when a change rule uses
+  /// them); entries the automaton cannot hold are always set.
+  let addedWordsBase: Int
+  let alwaysAddedWords: UInt64
+  let alwaysRunRules: [Int]
   let baseline: Baseline?
   let prefilter: KeywordPrefilter
   let globalAllowlist: CompiledAllowlist
@@ -126,8 +133,16 @@ public final class Scanner: Sendable {
     }
     self.rules = compiled
     self.changeRules = changeRules.filter { !options.disabledRules.contains($0.id) }
+    self.addedLinesRules = self.changeRules.map { $0 as? any AddedLinesChangeRule }
     self.baseline = baseline
-    self.prefilter = KeywordPrefilter(keywords: compiled.map { $0.rule.pattern.isEmpty ? ["\u{0}"] : $0.rule.keywords })
+    var keywords = compiled.map { $0.rule.pattern.isEmpty ? ["\u{0}"] : $0.rule.keywords }
+    if addedLinesRules.contains(where: { $0 != nil }) { keywords += AddedWords.all.map { [$0] } }
+    self.prefilter = KeywordPrefilter(keywords: keywords)
+    self.addedWordsBase = compiled.count
+    self.alwaysRunRules = prefilter.alwaysRun.filter { $0 < compiled.count }
+    self.alwaysAddedWords = prefilter.alwaysRun.filter { $0 >= compiled.count }.reduce(0) {
+      $0 | (1 << UInt64($1 - compiled.count))
+    }
     self.globalAllowlist = try CompiledAllowlist(options.allowlist, rule: "policy allowlist")
     self.hasRemovedSideRules = compiled.contains { $0.rule.side == .removed }
     self.pathOnlyRules = compiled.indices.filter { compiled[$0].isPathOnly }
@@ -172,23 +187,34 @@ public final class Scanner: Sendable {
     let commit = change.commit.id
     let files = change.files
     var result = ScanResult()
+    var words = AddedWordMasks(masks: [UInt64?](repeating: nil, count: files.count))
     if spreadFiles && files.count >= 8 && options.parallelism > 1 {
-      let parts = Mutex<[Int: ScanResult]>([:])
+      let parts = Mutex<[Int: (ScanResult, UInt64?)]>([:])
       DispatchQueue.concurrentPerform(iterations: files.count) { i in
         let r = withScratch { scanFile(files[i], commit: commit, isAgent: isAgent, scratch: $0) }
         parts.withLock { $0[i] = r }
       }
       let all = parts.withLock { $0 }
-      for i in files.indices { if let r = all[i] { result.merge(r) } }
+      for i in files.indices {
+        if let (r, w) = all[i] {
+          result.merge(r)
+          words.masks[i] = w
+        }
+      }
     } else {
       withScratch { scratch in
-        for file in files { result.merge(scanFile(file, commit: commit, isAgent: isAgent, scratch: scratch)) }
+        for (i, file) in files.enumerated() {
+          let (r, w) = scanFile(file, commit: commit, isAgent: isAgent, scratch: scratch)
+          result.merge(r)
+          words.masks[i] = w
+        }
       }
     }
     if !changeRules.isEmpty {
       withScratch { scratch in
-        for rule in changeRules {
-          for var f in rule.evaluate(change) {
+        for (k, rule) in changeRules.enumerated() {
+          let found = addedLinesRules[k].map { $0.evaluate(change, added: words) } ?? rule.evaluate(change)
+          for var f in found {
             if let s = options.severityOverrides[f.rule] { f.severity = s }
             if options.disabledRules.contains(f.rule) { continue }
             admit(
@@ -200,7 +226,10 @@ public final class Scanner: Sendable {
     return result
   }
 
-  func scanFile(_ file: FileDiff, commit: String?, isAgent: Bool, scratch: PCRE2Scratch) -> ScanResult {
+  /// The file's findings, and the `AddedWords` that may occur in its added lines (nil: not read).
+  func scanFile(
+    _ file: FileDiff, commit: String?, isAgent: Bool, scratch: PCRE2Scratch
+  ) -> (ScanResult, UInt64?) {
     var result = ScanResult()
     if file.status != .deleted {
       pathOnlyFindings(path: file.path, commit: commit, isAgent: isAgent, scratch: scratch, into: &result)
@@ -209,7 +238,7 @@ public final class Scanner: Sendable {
       admit(
         skippedFinding(reason, path: file.path, commit: commit, blob: file.newBlob, detail: nil), secret: nil,
         match: nil, line: nil, markers: nil, isAgent: isAgent, scratch: scratch, into: &result)
-      return result
+      return (result, nil)
     }
     let lines: LineChanges
     do {
@@ -218,16 +247,16 @@ public final class Scanner: Sendable {
       admit(
         skippedFinding(.unreadable, path: file.path, commit: commit, blob: file.newBlob, detail: "\(error)"),
         secret: nil, match: nil, line: nil, markers: nil, isAgent: isAgent, scratch: scratch, into: &result)
-      return result
+      return (result, nil)
     }
-    scanBlock(
+    let words = scanBlock(
       lines.added, side: .added, path: file.path, commit: commit, isAgent: isAgent, scratch: scratch, into: &result)
     if hasRemovedSideRules {
       scanBlock(
         lines.removed, side: .removed, path: file.path, commit: commit, isAgent: isAgent, scratch: scratch,
         into: &result)
     }
-    return result
+    return (result, words)
   }
 
   /// Findings of path-only rules (a pattern-less rule reports every file its path filters admit).
@@ -270,13 +299,16 @@ public final class Scanner: Sendable {
     var encodings: [String]
   }
 
-  /// Scans one block (a file's added or removed lines) and admits its findings.
+  /// Scans one block (a file's added or removed lines) and admits its findings. Returns the
+  /// `AddedWords` bits that may occur in the block (nil when it was not read).
+  @discardableResult
   func scanBlock(
     _ block: LineBlock, side: LineSide, path: String, commit: String?, isAgent: Bool, scratch: PCRE2Scratch,
     into result: inout ScanResult
-  ) {
-    guard !block.isEmpty else { return }
+  ) -> UInt64? {
+    guard !block.isEmpty else { return block.bytes.isEmpty ? 0 : nil }
     result.bytesScanned += block.bytes.count
+    scratch.blockWords = 0
     var failures: [String] = []
     var pathCache = [Int8](repeating: 0, count: rules.count)
     let hits = block.bytes.withUnsafeBufferPointer { buf in
@@ -328,6 +360,7 @@ public final class Scanner: Sendable {
           message: "rule '\(ruleID)' hit the regex engine's limit on this file, so it was not fully scanned; "
             + "review it by hand"))
     }
+    return scratch.blockWords
   }
 
   /// Large blocks are cut into windows of whole lines (64 KiB, overlapping by 8 KiB so a match
@@ -379,11 +412,12 @@ public final class Scanner: Sendable {
       var cache = [Int8](repeating: 0, count: rules.count)
       return windows.flatMap { run($0, scratch, &cache, &failures) }
     }
-    let parts = Mutex<[(hits: [RawHit], failures: [String])]>([])
+    let parts = Mutex<[(hits: [RawHit], failures: [String], words: UInt64)]>([])
     let next = Atomic<Int>(0)
     nonisolated(unsafe) let base = buf
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       withScratch { scratch in
+        scratch.blockWords = 0
         var cache = [Int8](repeating: 0, count: rules.count)
         var hits: [RawHit] = []
         var failed: [String] = []
@@ -399,11 +433,12 @@ public final class Scanner: Sendable {
             return h
           }
         }
-        parts.withLock { $0.append((hits, failed)) }
+        parts.withLock { $0.append((hits, failed, scratch.blockWords)) }
       }
     }
     let all = parts.withLock { $0 }
     failures += all.flatMap(\.failures)
+    for part in all { scratch.blockWords |= part.words }
     return all.flatMap(\.hits)
   }
 
@@ -420,8 +455,9 @@ public final class Scanner: Sendable {
   ) -> [RawHit] {
     var hits: [RawHit] = []
     let n = buf.count
-    collectKeywordLines(buf, scratch: scratch)
-    for i in prefilter.alwaysRun { scratch.hits.append((Int32(i), 0, Int32(n))) }
+    let words = collectKeywordLines(buf, scratch: scratch)
+    if depth == 0 { scratch.blockWords |= words }
+    for i in alwaysRunRules { scratch.hits.append((Int32(i), 0, Int32(n))) }
     if scratch.hits.count > 1 {
       scratch.hits.sort { ($0.rule, $0.start) < ($1.rule, $1.start) }
     }
@@ -490,8 +526,10 @@ public final class Scanner: Sendable {
 
   /// Fills `scratch.hits` with (rule, line start, line end) for every line of `buf` holding one of
   /// a rule's keywords, once per rule and line, in order of position. Line end is the offset of
-  /// the line's newline (or `buf.count`).
-  func collectKeywordLines(_ buf: UnsafeBufferPointer<UInt8>, scratch: PCRE2Scratch) {
+  /// the line's newline (or `buf.count`). Returns the `AddedWords` bits found in `buf` (those
+  /// the automaton cannot hold always set).
+  @discardableResult
+  func collectKeywordLines(_ buf: UnsafeBufferPointer<UInt8>, scratch: PCRE2Scratch) -> UInt64 {
     scratch.hits.removeAll(keepingCapacity: true)
     if scratch.hitStamp.count != rules.count {
       scratch.hitStamp = [UInt32](repeating: 0, count: rules.count)
@@ -509,9 +547,17 @@ public final class Scanner: Sendable {
     var lineEnd = -1
     var hits = scratch.hits
     scratch.hits = []
+    var words = alwaysAddedWords
+    let base = addedWordsBase
+    var pending = scratch.pendingHits
+    scratch.pendingHits = []
     scratch.hitStamp.withUnsafeMutableBufferPointer { stamps in
       scratch.hitLine.withUnsafeMutableBufferPointer { lines in
-        prefilter.forEachHit(buf) { r, p in
+        prefilter.forEachHit(buf, pending: &pending) { r, p in
+          if r >= base {
+            words |= 1 << UInt64(r - base)
+            return
+          }
           if p > lineEnd || p < lineStart {
             var s = p
             while s > 0, buf[s - 1] != 0x0A { s -= 1 }
@@ -528,6 +574,8 @@ public final class Scanner: Sendable {
       }
     }
     scratch.hits = hits
+    scratch.pendingHits = pending
+    return words
   }
 
   /// Runs one rule's regex over `range` of `buf` and records its admitted matches: the secret

@@ -114,53 +114,64 @@ enum Decoder {
   }
 
   /// Encoded runs in `buf` whose decoding is text (printable ASCII, tab and line breaks).
+  ///
+  /// Only maximal runs of base64 bytes at least `minBase64` long are decoded. They are found by
+  /// probing every `minBase64`-th byte: when the probe is not a base64 byte, no such run can start
+  /// in the `minBase64` bytes up to it, which are skipped unread; when it is, its run is measured
+  /// both ways. Most code is short words between other bytes, so most bytes are never read.
   static func segments(in buf: UnsafeBufferPointer<UInt8>) -> [EncodedSegment] {
     var out: [EncodedSegment] = []
     let n = buf.count
     classes.withUnsafeBufferPointer { cls in
-      var i = 0
-      var sawPercent = false
-      // Base64 (standard and URL-safe) and hex runs.
-      while i < n {
-        var f = cls[Int(buf[i])]
-        guard f & base64Flag != 0 else {
-          if buf[i] == 0x25 { sawPercent = true }
-          i += 1
+      // Base64 (standard and URL-safe) and hex runs. Every run starting before `p` is handled,
+      // and `p` follows a byte that is not base64 (or is 0).
+      var p = 0
+      while p + minBase64 <= n {
+        let q = p + minBase64 - 1
+        guard cls[Int(buf[q])] & base64Flag != 0 else {
+          p = q + 1
           continue
         }
-        var j = i
+        var i = q
+        while i > p, cls[Int(buf[i - 1])] & base64Flag != 0 { i -= 1 }
+        var j = q + 1
+        while j < n, cls[Int(buf[j])] & base64Flag != 0 { j += 1 }
+        let length = j - i
+        guard length >= minBase64 else {
+          p = j
+          continue
+        }
         var all: UInt8 = 0xFF
         var any: UInt8 = 0
-        while j < n {
-          f = cls[Int(buf[j])]
-          if f & base64Flag == 0 { break }
+        for k in i..<j {
+          let f = cls[Int(buf[k])]
           all &= f
           any |= f
-          j += 1
         }
-        let length = j - i
-        if length >= minBase64 {
-          var end = j
-          var pad = 0
-          while end < n, pad < 2, buf[end] == UInt8(ascii: "=") {
-            end += 1
-            pad += 1
-          }
-          let run = UnsafeBufferPointer(rebasing: buf[i..<end])
-          if all & hexFlag != 0 {
-            if length >= minHex, length % 2 == 0, let d = decodeHex(run) {
-              out.append(EncodedSegment(kind: .hex, offset: i, decoded: d))
-            }
-          } else if any & stdFlag == 0 || any & urlFlag == 0, let d = decodeBase64(run) {
-            out.append(EncodedSegment(kind: .base64, offset: i, decoded: d))
-          }
-          j = end
+        var end = j
+        var pad = 0
+        while end < n, pad < 2, buf[end] == UInt8(ascii: "=") {
+          end += 1
+          pad += 1
         }
-        i = j
+        let run = UnsafeBufferPointer(rebasing: buf[i..<end])
+        if all & hexFlag != 0 {
+          // Hex has no padding: a run followed by one `=` is not hex (odd length); with two, its
+          // digits alone are decoded (`hexValue` of `=` would overflow).
+          if length >= minHex, length % 2 == 0, pad % 2 == 0,
+            let d = decodeHex(UnsafeBufferPointer(rebasing: buf[i..<j]))
+          {
+            out.append(EncodedSegment(kind: .hex, offset: i, decoded: d))
+          }
+        } else if any & stdFlag == 0 || any & urlFlag == 0, let d = decodeBase64(run) {
+          out.append(EncodedSegment(kind: .base64, offset: i, decoded: d))
+        }
+        p = end
       }
+      let sawPercent = buf.baseAddress.map { memchr($0, 0x25, n) != nil } ?? false
       guard sawPercent else { return }
       // Percent-encoded runs: non-space, non-quote runs containing at least two %XX escapes.
-      i = 0
+      var i = 0
       while i < n {
         if buf[i] != 0x25 {
           i += 1

@@ -36,7 +36,7 @@ extension RiskRules {
         message:
           "the commit edits a CI pipeline: check every step, trigger, permission and secret it touches, "
           + "and that no check was removed or made optional",
-        matches: { RiskRules.isCIConfig($0) },
+        matches: { RiskRules.isCIConfig($0) }, mayMatch: { PathGate.mayBeCIConfig($0) },
         positives: [
           ChangeExample(
             "workflow edited", ChangeFixture.commit(.modified(".github/workflows/ci.yml", added: ["  - run: make"]))),

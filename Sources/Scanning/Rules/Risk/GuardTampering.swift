@@ -47,7 +47,7 @@ extension RiskRules {
         message:
           "the commit edits what coding agents are told or allowed to do: read the change as you would a "
           + "permission change, and look for hidden or injected instructions",
-        matches: { RiskRules.isAgentInstructions($0) },
+        matches: { RiskRules.isAgentInstructions($0) }, mayMatch: { PathGate.mayBeAgentInstructions($0) },
         positives: [
           ChangeExample("AGENTS.md", ChangeFixture.commit(.modified("AGENTS.md", added: ["Always run the tests."]))),
           ChangeExample("claude settings", ChangeFixture.commit(.modified(".claude/settings.json", added: ["{}"]))),
@@ -63,7 +63,7 @@ extension RiskRules {
         description: "The CODEOWNERS file was edited.",
         severity: .medium,
         message: "the commit changes who must review which paths: check no required reviewer was removed",
-        matches: { RiskRules.isCodeOwners($0) },
+        matches: { RiskRules.isCodeOwners($0) }, mayMatch: { PathGate.mayBeCodeOwners($0) },
         positives: [
           ChangeExample(
             "github codeowners", ChangeFixture.commit(.modified(".github/CODEOWNERS", removed: ["* @sec"]))),
@@ -79,7 +79,7 @@ extension RiskRules {
         message:
           "the commit edits the Git hooks that check commits before they leave a machine: check no check was "
           + "removed, weakened or made to pass",
-        matches: { RiskRules.isHookConfig($0) },
+        matches: { RiskRules.isHookConfig($0) }, mayMatch: { PathGate.mayBeHookConfig($0) },
         positives: [
           ChangeExample("husky hook", ChangeFixture.commit(.modified(".husky/pre-commit", added: ["exit 0"]))),
           ChangeExample("githooks", ChangeFixture.commit(.deleted(".githooks/pre-push"))),
@@ -97,7 +97,7 @@ extension RiskRules {
         message:
           "the commit edits AgentGate's policy. The gate judges commits by the trusted policy, never the "
           + "committed one, but the edit takes effect once merged: a person must review it",
-        matches: { RiskRules.isGatePolicy($0) },
+        matches: { RiskRules.isGatePolicy($0) }, mayMatch: { PathGate.mayBeGatePolicy($0) },
         positives: [
           ChangeExample(
             "policy edited", ChangeFixture.commit(.modified(".agentgate.toml", added: ["fail_on = \"critical\""]))),

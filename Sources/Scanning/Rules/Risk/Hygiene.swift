@@ -54,7 +54,7 @@ extension RiskRules {
           "the commit adds an environment file, which usually holds local secrets and settings: remove it, add "
           + "it to .gitignore, and commit a `.env.example` without values instead",
         statuses: [.added, .modified, .renamed, .typeChanged],
-        matches: { RiskRules.isEnvFile($0) },
+        matches: { RiskRules.isEnvFile($0) }, mayMatch: { PathGate.mayBeEnvFile($0) },
         positives: [
           ChangeExample(".env", ChangeFixture.commit(.added(".env", ["DATABASE_URL=postgres://u:p@db/app"]))),
           ChangeExample(".env.production", ChangeFixture.commit(.added("deploy/.env.production", ["X=1"]))),
@@ -107,7 +107,7 @@ struct CredentialFileCommitted: ChangeRule {
 
   func evaluate(_ change: CommitChange) -> [Finding] {
     change.files.compactMap { file in
-      guard file.status != .deleted else { return nil }
+      guard file.status != .deleted, PathGate.mayBeCredentialFile(file.path) else { return nil }
       var hit = RiskRules.isCredentialFile(file.path)
       if !hit, ["pem", "key"].contains(RiskPath.ext(file.path)), let lines = try? file.changes.get() {
         hit = RiskPath.containsASCII(lines.added.bytes, "PRIVATE KEY-----")

@@ -170,6 +170,27 @@ func riskFinding(
     message: message)
 }
 
+/// A set of change statuses as bits: a lookup per file event without hashing.
+struct StatusSet: Sendable {
+  private let bits: UInt8
+
+  init(_ statuses: Set<ChangeStatus>) {
+    bits = statuses.reduce(0) { $0 | StatusSet.bit($1) }
+  }
+
+  private static func bit(_ status: ChangeStatus) -> UInt8 {
+    switch status {
+    case .added: 1
+    case .deleted: 2
+    case .modified: 4
+    case .renamed: 8
+    case .typeChanged: 16
+    }
+  }
+
+  @inline(__always) func contains(_ status: ChangeStatus) -> Bool { bits & StatusSet.bit(status) != 0 }
+}
+
 /// A change rule over single file events: a finding for every file whose status is one of
 /// `statuses` and whose path (or previous path, for renames) satisfies `matches`.
 struct FileEventRule: ChangeRule {
@@ -177,34 +198,46 @@ struct FileEventRule: ChangeRule {
   let description: String
   let severity: Severity
   let message: String
-  let statuses: Set<ChangeStatus>
+  let statuses: StatusSet
   let matches: @Sendable (String) -> Bool
+  /// A byte test implied by `matches` (see `PathGate`): `matches` runs only on paths that pass it.
+  let mayMatch: @Sendable (String) -> Bool
   let positives: [ChangeExample]
   let negatives: [ChangeExample]
 
   init(
     id: String, description: String, severity: Severity, message: String,
     statuses: Set<ChangeStatus> = [.added, .modified, .renamed, .typeChanged, .deleted],
-    matches: @escaping @Sendable (String) -> Bool, positives: [ChangeExample], negatives: [ChangeExample]
+    matches: @escaping @Sendable (String) -> Bool, mayMatch: @escaping @Sendable (String) -> Bool = { _ in true },
+    positives: [ChangeExample], negatives: [ChangeExample]
   ) {
     self.id = id
     self.description = description
     self.severity = severity
     self.message = message
-    self.statuses = statuses
+    self.statuses = StatusSet(statuses)
     self.matches = matches
+    self.mayMatch = mayMatch
     self.positives = positives
     self.negatives = negatives
   }
 
+  @inline(__always) func accepts(_ path: String) -> Bool { mayMatch(path) && matches(path) }
+
   func evaluate(_ change: CommitChange) -> [Finding] {
-    change.files.compactMap { file in
-      guard statuses.contains(file.status) else { return nil }
-      guard matches(file.path) || (file.oldPath.map(matches) ?? false) else { return nil }
-      return riskFinding(
-        rule: id, severity: severity, change: change, path: file.path,
-        match: "\(file.status.rawValue) \(file.path)", message: message)
+    // By index, reading only the fields needed: most files fail the gate, and a copy of each
+    // file event would retain and release all its strings.
+    var findings: [Finding] = []
+    let files = change.files
+    for i in files.indices where statuses.contains(files[i].status) {
+      let path = files[i].path
+      guard accepts(path) || (files[i].oldPath.map(accepts) ?? false) else { continue }
+      findings.append(
+        riskFinding(
+          rule: id, severity: severity, change: change, path: path,
+          match: "\(files[i].status.rawValue) \(path)", message: message))
     }
+    return findings
   }
 }
 

@@ -173,6 +173,10 @@ struct LockfileWithoutManifest: ChangeRule {
   ]
 
   func evaluate(_ change: CommitChange) -> [Finding] {
+    // Most commits change no lockfile: the names of every file are gathered only when one does.
+    guard change.files.contains(where: { $0.status != .deleted && PathGate.mayBeLockfile($0.path) }) else {
+      return []
+    }
     let names = Set(change.files.map { RiskPath.basename($0.path) })
     let csproj = change.files.contains { RiskPath.ext($0.path) == "csproj" }
     return change.files.compactMap { file in

@@ -91,6 +91,7 @@ struct TestFileDeleted: ChangeRule {
   let severity = Severity.medium
 
   func evaluate(_ change: CommitChange) -> [Finding] {
+    guard change.files.contains(where: { $0.status == .deleted }) else { return [] }
     let addedNames = Set(change.files.filter { $0.status == .added }.map { RiskPath.basename($0.path) })
     return change.files.compactMap { file in
       guard file.status == .deleted, RiskPath.isTestSource(file.path) else { return nil }
@@ -125,7 +126,7 @@ struct TestFileDeleted: ChangeRule {
 }
 
 /// A real assertion removed and a tautology added in the same file.
-struct TautologicalAssertion: ChangeRule {
+struct TautologicalAssertion: AddedLinesChangeRule {
   let id = "test-assertion-replaced-by-tautology"
   let description = "A real assertion was removed and an always-true assertion added in the same file."
   let severity = Severity.high
@@ -149,7 +150,9 @@ struct TautologicalAssertion: ChangeRule {
   static let tautologyBytes: [[UInt8]] = tautologies.map { Array($0.utf8) }
 
   /// Every tautology mentions one of these (lower-case), so a line without them needs no search.
-  static let tautologyAnchors: [[UInt8]] = ["assert", "expect", "require"].map { Array($0.utf8) }
+  static let tautologyAnchorWords = ["assert", "expect", "require"]
+  static let tautologyAnchors: [[UInt8]] = tautologyAnchorWords.map { Array($0.utf8) }
+  static let anchorBits = AddedWords.bits(tautologyAnchorWords)
 
   /// True when the normalized line holds a tautology ending at a statement boundary.
   static func isTautology(_ line: String) -> Bool {
@@ -181,6 +184,41 @@ struct TautologicalAssertion: ChangeRule {
     return false
   }
 
+  /// Whether `line`, normalized as `isTautology` does (spaces and tabs dropped, ASCII
+  /// lower-cased), holds one of `tautologyAnchors`; found without building the normalized line,
+  /// so lines that cannot hold a tautology cost one pass.
+  static func mayHoldAnchor(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    let n = line.count
+    var i = 0
+    while i < n {
+      let b = line[i] | 0x20
+      if b == UInt8(ascii: "a") || b == UInt8(ascii: "e") || b == UInt8(ascii: "r") {
+        for anchor in tautologyAnchors where anchor[0] == b && matchesSkippingBlanks(line, from: i, anchor) {
+          return true
+        }
+      }
+      i += 1
+    }
+    return false
+  }
+
+  /// `anchor` (lower-case) matches the bytes of `line` from `start`, spaces and tabs between
+  /// them skipped, ASCII case-insensitively; `line[start]` is its first letter.
+  static func matchesSkippingBlanks(_ line: UnsafeBufferPointer<UInt8>, from start: Int, _ anchor: [UInt8]) -> Bool {
+    var i = start + 1
+    var j = 1
+    while j < anchor.count {
+      while i < line.count, line[i] == 0x20 || line[i] == 0x09 { i += 1 }
+      guard i < line.count else { return false }
+      var c = line[i]
+      if c >= 0x41 && c <= 0x5A { c |= 0x20 }
+      guard c == anchor[j] else { return false }
+      i += 1
+      j += 1
+    }
+    return true
+  }
+
   static let assertionWords = [
     "assert", "expect(", "#expect", "#require", "should", "t.error", "t.fatal", "require.", "verify(",
   ]
@@ -190,19 +228,25 @@ struct TautologicalAssertion: ChangeRule {
     return assertionWords.contains { lower.contains($0) } && !isTautology(line)
   }
 
-  func evaluate(_ change: CommitChange) -> [Finding] {
+  func evaluate(_ change: CommitChange) -> [Finding] { evaluate(change, added: .unknown) }
+
+  func evaluate(_ change: CommitChange, added masks: AddedWordMasks) -> [Finding] {
     var findings: [Finding] = []
-    for file in change.files where file.status == .modified || file.status == .renamed {
+    for (i, file) in change.files.enumerated() where file.status == .modified || file.status == .renamed {
+      guard masks.mayContain(Self.anchorBits, file: i) else { continue }
       guard let lines = try? file.changes.get(), !lines.removed.isEmpty, !lines.added.isEmpty else { continue }
       // The added side first: a tautology is rare and found on bytes; removed lines are read only then.
       let added = lines.added
       guard RiskPath.containsAnyASCII(added.bytes, Self.tautologyAnchors) else { continue }
       var buffer: [UInt8] = []
-      guard
-        let index = (0..<added.count).first(where: {
-          Self.isTautology(bytes: added.bytes[added.range(ofLine: $0)], buffer: &buffer)
+      let index = added.bytes.withUnsafeBufferPointer { all in
+        (0..<added.count).first(where: {
+          let range = added.range(ofLine: $0)
+          return Self.mayHoldAnchor(UnsafeBufferPointer(rebasing: all[range]))
+            && Self.isTautology(bytes: added.bytes[range], buffer: &buffer)
         })
-      else { continue }
+      }
+      guard let index else { continue }
       guard lines.removed.lines.contains(where: { Self.isAssertion($0.text) }) else { continue }
       let hit = (number: Int(added.numbers[index]), text: added.text(ofLine: index))
       findings.append(
@@ -276,7 +320,7 @@ extension String {
 }
 
 /// A coverage threshold whose added value is lower than the removed one, for the same key.
-struct CoverageThresholdLowered: ChangeRule {
+struct CoverageThresholdLowered: AddedLinesChangeRule {
   let id = "test-coverage-threshold-lowered"
   let description = "A test coverage threshold was lowered."
   let severity = Severity.medium
@@ -288,6 +332,7 @@ struct CoverageThresholdLowered: ChangeRule {
   ]
   /// Each of `keys` contains one of these (lower-case bytes).
   static let keyAnchors: [[UInt8]] = ["cov", "fail"].map { Array($0.utf8) }
+  static let keyBits = AddedWords.bits(keys)
   /// Keys of nested threshold objects (Jest/Vitest/nyc/karma configs, package.json).
   static let nestedKeys = ["branches", "functions", "lines", "statements"]
 
@@ -321,13 +366,22 @@ struct CoverageThresholdLowered: ChangeRule {
     return out
   }
 
-  func evaluate(_ change: CommitChange) -> [Finding] {
+  func evaluate(_ change: CommitChange) -> [Finding] { evaluate(change, added: .unknown) }
+
+  func evaluate(_ change: CommitChange, added masks: AddedWordMasks) -> [Finding] {
     var findings: [Finding] = []
-    for file in change.files where file.status == .modified || file.status == .renamed {
+    for (i, file) in change.files.enumerated() where file.status == .modified || file.status == .renamed {
       guard let lines = try? file.changes.get(), !lines.removed.isEmpty, !lines.added.isEmpty else { continue }
-      let nested = Self.usesNestedKeys(file.path)
-      // Every plain key holds "cov" or "fail": two passes over the removed bytes rule most files out.
+      let nested = PathGate.mayUseNestedCoverageKeys(file.path) && Self.usesNestedKeys(file.path)
       if !nested {
+        // A finding needs a plain key on an added line. When the scanner saw none in the added
+        // bytes, the removed side is not read. Lines with other than ASCII are matched on
+        // lower-cased Strings, which bytes cannot rule out: those files take the full path.
+        if !masks.mayContain(Self.keyBits, file: i) {
+          let ascii = lines.added.bytes.withUnsafeBufferPointer { !KeywordPrefilter.hasHighByte($0) }
+          if ascii { continue }
+        }
+        // Every plain key holds "cov" or "fail": two passes over the removed bytes rule most files out.
         guard RiskPath.containsAnyASCII(lines.removed.bytes, Self.keyAnchors) else { continue }
       }
       let candidates = nested ? Self.keys + Self.nestedKeys + ["target"] : Self.keys
@@ -395,7 +449,7 @@ struct CoverageThresholdLowered: ChangeRule {
 }
 
 /// Many type-checker suppressions added in one commit.
-struct ManyTypeIgnores: ChangeRule {
+struct ManyTypeIgnores: AddedLinesChangeRule {
   let id = "test-many-type-ignores"
   let description = "Many type-checker suppressions (# type: ignore, @ts-ignore, ...) were added in one commit."
   let severity = Severity.low
@@ -404,11 +458,15 @@ struct ManyTypeIgnores: ChangeRule {
   static let markers = ["# type: ignore", "@ts-ignore", "@ts-expect-error", "# pyright: ignore", "#type:ignore"]
   /// Each marker contains one of these (lower-case bytes).
   static let markerAnchors: [[UInt8]] = ["ignore", "expect-error"].map { Array($0.utf8) }
+  static let markerBits = AddedWords.bits(markers)
 
-  func evaluate(_ change: CommitChange) -> [Finding] {
+  func evaluate(_ change: CommitChange) -> [Finding] { evaluate(change, added: .unknown) }
+
+  func evaluate(_ change: CommitChange, added masks: AddedWordMasks) -> [Finding] {
     var count = 0
     var first: (path: String, line: Int)?
-    for file in change.files where file.status != .deleted {
+    for (i, file) in change.files.enumerated() where file.status != .deleted {
+      guard masks.mayContain(Self.markerBits, file: i) else { continue }
       guard let lines = try? file.changes.get() else { continue }
       guard RiskPath.containsAnyASCII(lines.added.bytes, Self.markerAnchors),
         Self.markers.contains(where: { RiskPath.containsASCII(lines.added.bytes, $0) })
