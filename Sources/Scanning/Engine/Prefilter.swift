@@ -107,7 +107,7 @@ struct KeywordAutomaton: Sendable {
     var cls = [UInt8](repeating: 0, count: 256)
     var nextClass = 1
     var folded: [[[UInt8]]] = []
-    for (i, words) in keywords.enumerated() {
+    for words in keywords {
       let ws = words.map { KeywordAutomaton.fold(Array($0.utf8)) }.filter { !$0.isEmpty }
       folded.append(ws)
       for w in ws {

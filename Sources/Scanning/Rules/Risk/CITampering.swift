@@ -201,7 +201,11 @@ struct PullRequestTargetHeadCheckout: ChangeRule {
 
   func evaluate(_ change: CommitChange) -> [Finding] {
     var findings: [Finding] = []
-    for file in change.files where file.status != .deleted && RiskPath.isUnder(file.path, ".github/workflows") {
+    // `isUnder` needs the path to start with `.github/`: a byte test picks the files, by index.
+    let files = change.files
+    for i in files.indices where files[i].path.utf8.first == UInt8(ascii: ".") {
+      let file = files[i]
+      guard file.status != .deleted && RiskPath.isUnder(file.path, ".github/workflows") else { continue }
       guard let lines = try? file.changes.get() else { continue }
       let bytes = lines.added.bytes
       guard RiskPath.containsASCII(bytes, "pull_request_target") else { continue }

@@ -106,19 +106,21 @@ struct CredentialFileCommitted: ChangeRule {
   let severity = Severity.high
 
   func evaluate(_ change: CommitChange) -> [Finding] {
-    change.files.compactMap { file in
-      guard file.status != .deleted, PathGate.mayBeCredentialFile(file.path) else { return nil }
-      var hit = RiskRules.isCredentialFile(file.path)
-      if !hit, ["pem", "key"].contains(RiskPath.ext(file.path)), let lines = try? file.changes.get() {
-        hit = RiskPath.containsASCII(lines.added.bytes, "PRIVATE KEY-----")
+    let files = change.files
+    return files.indices.filter { files[$0].status != .deleted && PathGate.mayBeCredentialFile(files[$0].path) }
+      .compactMap { i in
+        let file = files[i]
+        var hit = RiskRules.isCredentialFile(file.path)
+        if !hit, ["pem", "key"].contains(RiskPath.ext(file.path)), let lines = try? file.changes.get() {
+          hit = RiskPath.containsASCII(lines.added.bytes, "PRIVATE KEY-----")
+        }
+        guard hit else { return nil }
+        return riskFinding(
+          rule: id, severity: severity, change: change, path: file.path, match: "credential file \(file.path)",
+          message:
+            "the commit adds a file that normally holds credentials (a private key, registry or cluster login): "
+            + "remove it from history, revoke what it contains, and keep it out with .gitignore")
       }
-      guard hit else { return nil }
-      return riskFinding(
-        rule: id, severity: severity, change: change, path: file.path, match: "credential file \(file.path)",
-        message:
-          "the commit adds a file that normally holds credentials (a private key, registry or cluster login): "
-          + "remove it from history, revoke what it contains, and keep it out with .gitignore")
-    }
   }
 
   var positives: [ChangeExample] {
@@ -161,10 +163,11 @@ struct ExecutableBinaryAdded: ChangeRule {
   ]
 
   func evaluate(_ change: CommitChange) -> [Finding] {
-    change.files.compactMap { file in
+    // Only binary files can match: they are picked by index, without copying every file event.
+    let files = change.files
+    return files.indices.filter { files[$0].isBinary || files[$0].skipped == .binary }.compactMap { i in
+      let file = files[i]
       guard file.status != .deleted, file.newMode != .symlink, file.newMode != .submodule else { return nil }
-      let binary = file.isBinary || file.skipped == .binary
-      guard binary else { return nil }
       let executable = file.newMode == .executable
       guard executable || Self.binaryExtensions.contains(RiskPath.ext(file.path)) else { return nil }
       let what = executable ? "executable binary" : "binary (\(RiskPath.ext(file.path)))"
@@ -237,8 +240,10 @@ struct SymlinkEscape: ChangeRule {
   }
 
   func evaluate(_ change: CommitChange) -> [Finding] {
-    change.files.compactMap { file in
-      guard file.status != .deleted, file.newMode == .symlink else { return nil }
+    let files = change.files
+    return files.indices.filter { files[$0].newMode == .symlink }.compactMap { i in
+      let file = files[i]
+      guard file.status != .deleted else { return nil }
       guard let target = file.symlinkTarget else {
         return riskFinding(
           rule: id, severity: severity, change: change, path: file.path, match: "symlink \(file.path) -> ?",
