@@ -175,12 +175,14 @@ final class DeltaBaseCache: Sendable {
 
   func get(_ key: Key) -> Entry? {
     let shard = shard(key)
-    return shard.state.withLock { s in
-      if let hit = s.young[key] { return hit }
-      guard let hit = s.old.removeValue(forKey: key) else { return nil }
-      Self.add(key, hit, to: &s, capacity: shard.capacity)
-      return hit
+    // A generation dropped by the move is freed after the lock is released.
+    let (hit, dropped) = shard.state.withLock { s -> (Entry?, [Key: Entry]) in
+      if let hit = s.young[key] { return (hit, [:]) }
+      guard let hit = s.old.removeValue(forKey: key) else { return (nil, [:]) }
+      return (hit, Self.add(key, hit, to: &s, capacity: shard.capacity))
     }
+    _ = consume dropped
+    return hit
   }
 
   /// Takes an entry out of the cache.
@@ -207,19 +209,23 @@ final class DeltaBaseCache: Sendable {
   func put(_ key: Key, _ entry: Entry) {
     let shard = shard(key)
     guard entry.data.count <= max(capacity / 8, shard.capacity / 2) else { return }
-    shard.state.withLock { s in
-      if s.young[key] == nil { Self.add(key, entry, to: &s, capacity: shard.capacity) }
+    let dropped = shard.state.withLock { s -> [Key: Entry] in
+      s.young[key] == nil ? Self.add(key, entry, to: &s, capacity: shard.capacity) : [:]
     }
+    _ = consume dropped
   }
 
-  private static func add(_ key: Key, _ entry: Entry, to s: inout State, capacity: Int) {
+  /// Adds an entry to the young generation; returns the old generation it replaced, if any, for the
+  /// caller to free outside the lock.
+  private static func add(_ key: Key, _ entry: Entry, to s: inout State, capacity: Int) -> [Key: Entry] {
     s.young[key] = entry
     s.youngBytes += entry.data.count + 64
-    if s.youngBytes > capacity / 2 {
-      s.old = s.young
-      s.young = [:]
-      s.youngBytes = 0
-    }
+    guard s.youngBytes > capacity / 2 else { return [:] }
+    let dropped = s.old
+    s.old = s.young
+    s.young = [:]
+    s.youngBytes = 0
+    return dropped
   }
 }
 
