@@ -160,20 +160,57 @@ final class DeltaBaseCache: Sendable {
 
   let capacity: Int
   private let shards: [Shard]
+  /// Whole objects that are the roots of delta chains, kept apart (a quarter of the bound) so the
+  /// stream of chain results does not push them out: a missing root means inflating it again.
+  private let roots: [Shard]
 
   init(capacity: Int) {
     self.capacity = capacity
     let count = capacity >= 8 << 20 ? 8 : 1
-    shards = (0..<count).map { _ in Shard(capacity: capacity / count) }
+    let rootShare = count > 1 ? capacity / 4 : 0
+    shards = (0..<count).map { _ in Shard(capacity: (capacity - rootShare) / count) }
+    roots = count > 1 ? (0..<count).map { _ in Shard(capacity: rootShare / count) } : []
   }
 
-  private func shard(_ key: Key) -> Shard {
-    if shards.count == 1 { return shards[0] }
+  /// A chain root by key, nil when not kept.
+  func root(_ key: Key) -> Entry? {
+    guard !roots.isEmpty else { return nil }
+    let shard = roots[shardIndex(key)]
+    let (hit, dropped) = shard.state.withLock { s -> (Entry?, [Key: Entry]) in
+      if let hit = s.young[key] { return (hit, [:]) }
+      guard let hit = s.old.removeValue(forKey: key) else { return (nil, [:]) }
+      return (hit, Self.add(key, hit, to: &s, capacity: shard.capacity))
+    }
+    _ = consume dropped
+    return hit
+  }
+
+  /// Keeps a chain root (in the main store when there is no separate one).
+  func putRoot(_ key: Key, _ entry: Entry) {
+    guard !roots.isEmpty else { return put(key, entry) }
+    let shard = roots[shardIndex(key)]
+    guard entry.data.count <= shard.capacity / 2 else { return put(key, entry) }
+    let dropped = shard.state.withLock { s -> [Key: Entry] in
+      s.young[key] == nil ? Self.add(key, entry, to: &s, capacity: shard.capacity) : [:]
+    }
+    _ = consume dropped
+  }
+
+  private func shardIndex(_ key: Key) -> Int {
+    if shards.count == 1 { return 0 }
     let mixed = UInt64(truncatingIfNeeded: key.offset &+ key.pack) &* 0x9E37_79B9_7F4A_7C15
-    return shards[Int(mixed >> 61) & (shards.count - 1)]
+    return Int(mixed >> 61) & (shards.count - 1)
   }
 
+  private func shard(_ key: Key) -> Shard { shards[shardIndex(key)] }
+
+  /// An entry from the main store, else from the chain roots.
   func get(_ key: Key) -> Entry? {
+    if let hit = getMain(key) { return hit }
+    return root(key)
+  }
+
+  private func getMain(_ key: Key) -> Entry? {
     let shard = shard(key)
     // A generation dropped by the move is freed after the lock is released.
     let (hit, dropped) = shard.state.withLock { s -> (Entry?, [Key: Entry]) in
@@ -198,7 +235,7 @@ final class DeltaBaseCache: Sendable {
 
   /// Bytes held in both generations, with a small allowance per entry.
   var residentBytes: Int {
-    shards.reduce(0) { total, shard in
+    (shards + roots).reduce(0) { total, shard in
       total
         + shard.state.withLock { s in
           s.young.values.reduce(0) { $0 + $1.data.count + 64 } + s.old.values.reduce(0) { $0 + $1.data.count + 64 }
@@ -400,7 +437,11 @@ final class PackReader: @unchecked Sendable {
         guard let data = inflateWhole(pack, at: header.dataStart, size: header.size) else { return nil }
         let entry = DeltaBaseCache.Entry(type: header.type, data: data)
         // Whole commits and tags are read once (the walk); only bases and file content are kept.
-        if !chain.isEmpty || header.type == 2 || header.type == 3 { bases.put(.init(pack: k, offset: at), entry) }
+        if !chain.isEmpty {
+          bases.putRoot(.init(pack: k, offset: at), entry)
+        } else if header.type == 2 || header.type == 3 {
+          bases.put(.init(pack: k, offset: at), entry)
+        }
         base = entry
       }
     }

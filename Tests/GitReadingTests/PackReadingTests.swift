@@ -221,6 +221,15 @@ import Testing
     #expect(bases.get(.init(pack: 0, offset: 199))?.data.withBytes { $0.first } == 199)
     #expect(bases.get(.init(pack: 0, offset: 0)) == nil)
     #expect(bases.residentBytes <= 20_000 + 200 * 64)
+
+    // A large cache keeps chain roots apart: found by `get`, and the whole stays within its bound.
+    let large = DeltaBaseCache(capacity: 8 << 20)
+    large.putRoot(.init(pack: 0, offset: 12), .init(type: 3, data: data(10_000, 7)))
+    for k in 0..<4_000 {
+      large.put(.init(pack: 0, offset: 100 + k), .init(type: 3, data: data(10_000, UInt8(k % 256))))
+    }
+    #expect(large.get(.init(pack: 0, offset: 12))?.data.withBytes { $0.first } == 7)
+    #expect(large.residentBytes <= (8 << 20) + 4_001 * 64)
   }
 }
 
