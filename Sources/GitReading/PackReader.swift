@@ -174,15 +174,7 @@ final class DeltaBaseCache: Sendable {
 
   /// A chain root by key, nil when not kept.
   func root(_ key: Key) -> Entry? {
-    guard !roots.isEmpty else { return nil }
-    let shard = roots[shardIndex(key)]
-    let (hit, dropped) = shard.state.withLock { s -> (Entry?, [Key: Entry]) in
-      if let hit = s.young[key] { return (hit, [:]) }
-      guard let hit = s.old.removeValue(forKey: key) else { return (nil, [:]) }
-      return (hit, Self.add(key, hit, to: &s, capacity: shard.capacity))
-    }
-    _ = consume dropped
-    return hit
+    roots.isEmpty ? nil : Self.lookup(key, in: roots[shardIndex(key)])
   }
 
   /// Keeps a chain root (in the main store when there is no separate one).
@@ -190,10 +182,7 @@ final class DeltaBaseCache: Sendable {
     guard !roots.isEmpty else { return put(key, entry) }
     let shard = roots[shardIndex(key)]
     guard entry.data.count <= shard.capacity / 2 else { return put(key, entry) }
-    let dropped = shard.state.withLock { s -> [Key: Entry] in
-      s.young[key] == nil ? Self.add(key, entry, to: &s, capacity: shard.capacity) : [:]
-    }
-    _ = consume dropped
+    Self.insert(key, entry, in: shard)
   }
 
   private func shardIndex(_ key: Key) -> Int {
@@ -206,20 +195,26 @@ final class DeltaBaseCache: Sendable {
 
   /// An entry from the main store, else from the chain roots.
   func get(_ key: Key) -> Entry? {
-    if let hit = getMain(key) { return hit }
-    return root(key)
+    Self.lookup(key, in: shard(key)) ?? root(key)
   }
 
-  private func getMain(_ key: Key) -> Entry? {
-    let shard = shard(key)
-    // A generation dropped by the move is freed after the lock is released.
+  /// A hit in the old generation moves back to the young one. A generation dropped by that move is
+  /// freed after the lock is released.
+  private static func lookup(_ key: Key, in shard: Shard) -> Entry? {
     let (hit, dropped) = shard.state.withLock { s -> (Entry?, [Key: Entry]) in
       if let hit = s.young[key] { return (hit, [:]) }
       guard let hit = s.old.removeValue(forKey: key) else { return (nil, [:]) }
-      return (hit, Self.add(key, hit, to: &s, capacity: shard.capacity))
+      return (hit, add(key, hit, to: &s, capacity: shard.capacity))
     }
     _ = consume dropped
     return hit
+  }
+
+  private static func insert(_ key: Key, _ entry: Entry, in shard: Shard) {
+    let dropped = shard.state.withLock { s -> [Key: Entry] in
+      s.young[key] == nil ? add(key, entry, to: &s, capacity: shard.capacity) : [:]
+    }
+    _ = consume dropped
   }
 
   /// Takes an entry out of the cache.
@@ -246,10 +241,7 @@ final class DeltaBaseCache: Sendable {
   func put(_ key: Key, _ entry: Entry) {
     let shard = shard(key)
     guard entry.data.count <= max(capacity / 8, shard.capacity / 2) else { return }
-    let dropped = shard.state.withLock { s -> [Key: Entry] in
-      s.young[key] == nil ? Self.add(key, entry, to: &s, capacity: shard.capacity) : [:]
-    }
-    _ = consume dropped
+    Self.insert(key, entry, in: shard)
   }
 
   /// Adds an entry to the young generation; returns the old generation it replaced, if any, for the

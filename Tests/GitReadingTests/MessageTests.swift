@@ -63,7 +63,7 @@ private let messages: [String] = [
   /// then one trailing `\r` is dropped), on random text of line ends, `\r`, combining marks and words.
   @Test func lineSplitMatchesTheCharacterSplit() {
     let seed = UInt64.random(in: 1...UInt64.max)
-    var rng = SplitMix(seed: seed)
+    var rng = SeededGenerator(seed: seed)
     let pieces = ["\n", "\r", "\r\n", "\r\r\n", "a", "Key: value", " ", "e\u{301}", "\u{301}", "é", ":", ""]
     for _ in 0..<2_000 {
       let text = (0..<Int(rng.next() % 12)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
@@ -103,7 +103,7 @@ private let messages: [String] = [
       return nil
     }
     let seed = UInt64.random(in: 1...UInt64.max)
-    var rng = SplitMix(seed: seed)
+    var rng = SeededGenerator(seed: seed)
     let pieces = [
       "Co", "authored", "-", "by", "9", " ", "\t", ":", "\u{301}", "é", "Ü", "_", "value <a@b.c>", "@", "\r",
     ]
@@ -129,18 +129,5 @@ private let messages: [String] = [
   ])
   func decodingFollowsTheEncodingHeader(encoding: String, bytes: [UInt8], expected: String) {
     #expect(MessageText.decode(bytes, encoding: encoding) == expected)
-  }
-}
-
-/// A small seeded generator, so a failing random case can be replayed from its printed seed.
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

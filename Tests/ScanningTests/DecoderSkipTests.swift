@@ -1,6 +1,7 @@
 // The decoder's skipping search for encoded runs finds exactly the segments that reading every
 // byte finds (the reference below is that byte-by-byte loop), in the same order.
 
+import TestSupport
 import Testing
 
 @testable import Scanning

@@ -1,6 +1,7 @@
 // The keyword automaton's two-halves walk reports exactly what the plain walk does, in the same
 // order, on buffers of every shape: no line feed, one near either end, keywords at the cut.
 
+import TestSupport
 import Testing
 
 @testable import Scanning

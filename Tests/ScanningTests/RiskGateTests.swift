@@ -3,6 +3,7 @@
 // in a block, and change rules give the same findings inside a scan as on their own.
 
 import GateCore
+import TestSupport
 import Testing
 
 @testable import Scanning
