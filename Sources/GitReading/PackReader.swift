@@ -90,9 +90,14 @@ final class Pack: Sendable {
       var low = first == 0 ? 0 : Int(index.bigEndian32(8 + (first - 1) * 4))
       var high = Int(index.bigEndian32(8 + first * 4))
       let names = 8 + 1024
+      // The search compares the ids' first eight bytes as one big-endian number (the same order as
+      // memcmp); only where those are equal does memcmp look at the rest.
+      let wanted = UInt64(bigEndian: key.loadUnaligned(as: UInt64.self))
       while low < high {
         let mid = (low + high) / 2
-        let c = memcmp(index.base + names + mid * 20, key.baseAddress!, 20)
+        let name = index.base + names + mid * 20
+        let head = UInt64(bigEndian: name.loadUnaligned(as: UInt64.self))
+        let c: Int32 = head != wanted ? (head < wanted ? -1 : 1) : memcmp(name, key.baseAddress!, 20)
         if c == 0 { return entryOffset(mid) }
         if c < 0 { low = mid + 1 } else { high = mid }
       }
