@@ -495,10 +495,10 @@ final class PackReader: @unchecked Sendable {
   /// Inflates exactly `size` bytes starting at `at`; nil unless the stream ends there.
   private func inflateWhole(_ pack: Pack, at: Int, size: Int) -> BlobData? {
     guard size >= 0, size < Int(Int32.max) else { return nil }
-    let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 1)
+    let buffer = BlobData.allocate(size)
     let got = inflate(pack, at: at, into: UnsafeMutableRawBufferPointer(start: buffer, count: size), partial: false)
     guard got == size else {
-      buffer.deallocate()
+      free(buffer)
       return nil
     }
     return BlobData(owning: buffer, count: size)
@@ -548,7 +548,7 @@ final class PackReader: @unchecked Sendable {
     guard let sourceSize = varint(delta, delta.count, &at), sourceSize == source.count,
       let size = varint(delta, delta.count, &at), size < Int(Int32.max)
     else { return nil }
-    let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(size, 1))
+    let buffer = BlobData.allocate(size).assumingMemoryBound(to: UInt8.self)
     var written = 0
     var ok = true
     while at < delta.count {
@@ -589,7 +589,7 @@ final class PackReader: @unchecked Sendable {
       }
     }
     guard ok, written == size else {
-      buffer.deallocate()
+      free(buffer)
       return nil
     }
     return BlobData(owning: UnsafeMutableRawPointer(buffer), count: size)

@@ -195,7 +195,7 @@ import Testing
 
   @Test func cachesStayWithinTheirBounds() throws {
     func data(_ n: Int, _ fill: UInt8) -> BlobData {
-      let buffer = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 1)
+      let buffer = BlobData.allocate(n)
       buffer.initializeMemory(as: UInt8.self, repeating: fill, count: n)
       return BlobData(owning: buffer, count: n)
     }
