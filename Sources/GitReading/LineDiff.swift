@@ -20,10 +20,11 @@ enum LineDiff {
 
     func number(_ i: Int) -> Int32 { numbers?[i] ?? firstNumber + Int32(i) + 1 }
 
-    /// Appends the lines of `buf[from..<to]`, the first of them numbered `first`.
-    mutating func append(_ buf: UnsafePointer<UInt8>, from: Int, to: Int, first: Int32) {
+    /// Appends the byte ranges of the lines of `buf[from..<to]`; returns how many.
+    @discardableResult
+    mutating func appendRanges(_ buf: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+      let before = starts.count
       var start = from
-      var number = first
       while start < to {
         let end: Int
         if let hit = memchr(buf + start, 0x0A, to - start) {
@@ -33,10 +34,15 @@ enum LineDiff {
         }
         starts.append(Int32(start))
         ends.append(Int32(end))
-        numbers!.append(number)
-        number += 1
         start = end + 1
       }
+      return starts.count - before
+    }
+
+    /// Appends the lines of `buf[from..<to]` with explicit numbers, the first numbered `first`.
+    mutating func append(_ buf: UnsafePointer<UInt8>, from: Int, to: Int, first: Int32) {
+      let added = appendRanges(buf, from: from, to: to)
+      numbers!.append(contentsOf: (0..<Int32(added)).map { first + $0 })
     }
   }
 
@@ -52,21 +58,26 @@ enum LineDiff {
   static func lines(_ buf: UnsafeBufferPointer<UInt8>, from: Int, to: Int, firstNumber: Int32) -> Lines {
     var result = Lines()
     result.firstNumber = firstNumber
-    guard let base = buf.baseAddress, to > from else { return result }
-    var start = from
-    while start < to {
-      if let hit = memchr(base + start, 0x0A, to - start) {
-        let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-        result.starts.append(Int32(start))
-        result.ends.append(Int32(end))
-        start = end + 1
-      } else {
-        result.starts.append(Int32(start))
-        result.ends.append(Int32(to))
-        start = to
-      }
-    }
+    if let base = buf.baseAddress { result.appendRanges(base, from: from, to: to) }
     return result
+  }
+
+  /// How many bytes from `a` and `b` are equal, at most `limit`: whole chunks go to libc's
+  /// vectorised memcmp first, and only the chunk that differs is walked eight bytes, then one byte,
+  /// at a time.
+  static func matchingPrefix(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, limit: Int) -> Int {
+    let chunk = 512
+    var p = 0
+    while p + chunk <= limit, memcmp(a + p, b + p, chunk) == 0 { p += chunk }
+    while p + 8 <= limit,
+      a.loadUnaligned(fromByteOffset: p, as: UInt64.self) == b.loadUnaligned(fromByteOffset: p, as: UInt64.self)
+    {
+      p += 8
+    }
+    while p < limit, a.load(fromByteOffset: p, as: UInt8.self) == b.load(fromByteOffset: p, as: UInt8.self) {
+      p += 1
+    }
+    return p
   }
 
   /// The line-aligned common head and tail of two files: `a[0..<head]` and `b[0..<head]` are the
@@ -79,21 +90,13 @@ enum LineDiff {
     let n = min(a.count, b.count)
     let ra = UnsafeRawPointer(pa)
     let rb = UnsafeRawPointer(pb)
-    // Heads and tails are most of a file's bytes (79% on curl's history): whole chunks go to libc's
-    // vectorised memcmp first, and only the chunk that differs is walked eight bytes at a time.
-    let chunk = 512
-    var p = 0
-    while p + chunk <= n, memcmp(ra + p, rb + p, chunk) == 0 { p += chunk }
-    while p + 8 <= n,
-      ra.loadUnaligned(fromByteOffset: p, as: UInt64.self) == rb.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-    {
-      p += 8
-    }
-    while p < n, pa[p] == pb[p] { p += 1 }
-    var head = p
+    // Heads and tails are most of a file's bytes (79% on curl's history), so both are compared in
+    // chunks by memcmp first.
+    var head = matchingPrefix(ra, rb, limit: n)
     while head > 0, pa[head - 1] != 0x0A { head -= 1 }
     let headLines = Int32(truncatingIfNeeded: countNewlines(pa, head))
     let limit = n - head
+    let chunk = 512
     var q = 0
     while q + chunk <= limit, memcmp(ra + a.count - q - chunk, rb + b.count - q - chunk, chunk) == 0 { q += chunk }
     while q + 8 <= limit,
@@ -185,14 +188,6 @@ enum LineDiff {
       }
       return starts
     }
-    /// Bytes equal from `x` in a and `y` in b, at most `limit`.
-    func commonRun(_ x: Int, _ y: Int, _ limit: Int) -> Int {
-      let chunk = 256
-      var k = 0
-      while k + chunk <= limit, memcmp(pa + x + k, pb + y + k, chunk) == 0 { k += chunk }
-      while k < limit, pa[x + k] == pb[y + k] { k += 1 }
-      return k
-    }
     search: while o < oldEnd, n < newEnd {
       let oldStarts = window(pa, from: o, to: oldEnd)
       let newStarts = window(pb, from: n, to: newEnd)
@@ -207,7 +202,7 @@ enum LineDiff {
           let y = newStarts[dj]
           guard pa[x] == pb[y] else { continue }
           let limit = min(oldEnd - x, newEnd - y)
-          var run = commonRun(x, y, limit)
+          var run = matchingPrefix(pa + x, pb + y, limit: limit)
           let endsBoth = run == oldEnd - x && run == newEnd - y
           if !endsBoth {
             // Whole lines only: the run ends after its last newline.
