@@ -222,17 +222,6 @@ final class DeltaBaseCache: Sendable {
     _ = consume dropped
   }
 
-  /// Takes an entry out of the cache.
-  func take(_ key: Key) -> Entry? {
-    shard(key).state.withLock { s in
-      if let hit = s.young.removeValue(forKey: key) {
-        s.youngBytes -= hit.data.count + 64
-        return hit
-      }
-      return s.old.removeValue(forKey: key)
-    }
-  }
-
   /// Bytes held in both generations, with a small allowance per entry.
   var residentBytes: Int {
     (shards + roots).reduce(0) { total, shard in

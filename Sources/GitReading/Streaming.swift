@@ -56,7 +56,7 @@ extension Repository {
           let handle = worker == 0 ? primary : try RepoHandle(spec: spec)
           var builder = ChangeBuilder(handle: handle, options: options, shallow: shallow, blobs: blobs)
           builder.packs = packs.map { PackReader(packs: $0, bases: bases) }
-          builder.trees = options.cacheSize > 0 ? TreeMemo() : nil
+          builder.memo = options.cacheSize > 0 ? WorkerMemo() : nil
           while failure.withLock({ $0 == nil }) {
             let first = next.withLock { n -> Int in
               defer { n += run }

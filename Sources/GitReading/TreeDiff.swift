@@ -126,16 +126,16 @@ struct RawTree {
 /// Parsed trees of one worker by id, at most `limit` of them (forgotten all at once past it), and the
 /// raw parent commits it read for their trees: the worker's next commit is usually that parent, read
 /// then from here instead of inflated again. Used under the worker's handle lock only.
-final class TreeMemo: @unchecked Sendable {
+final class WorkerMemo: @unchecked Sendable {
   private var entries: [ObjectID: RawTree] = [:]
   private var commits: [ObjectID: BlobData] = [:]
   let limit: Int
 
   init(limit: Int = 256) { self.limit = limit }
 
-  func get(_ id: ObjectID) -> RawTree? { entries[id] }
+  func getTree(_ id: ObjectID) -> RawTree? { entries[id] }
 
-  func put(_ id: ObjectID, _ tree: RawTree) {
+  func putTree(_ id: ObjectID, _ tree: RawTree) {
     if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
     entries[id] = tree
   }
@@ -185,13 +185,13 @@ struct ChangeBuilder {
   let blobs: BlobCache
   /// The worker's direct pack reader, if any (see `BlobReader.packs`).
   var packs: PackReader? = nil
-  /// The worker's recently parsed trees (a commit's trees are its parent's old trees).
-  var trees: TreeMemo? = nil
+  /// The worker's recently parsed trees and parent commits (a commit's trees are its parent's old trees).
+  var memo: WorkerMemo? = nil
   /// Bytes of new-side blobs one commit may keep for its lazy line loaders; past it they are re-read.
   static let retainBudget = 64 << 20
 
   func change(of id: ObjectID) throws -> CommitChange {
-    if let packs, let raw = trees?.takeCommit(id) ?? packs.readObject(id, type: 1),
+    if let packs, let raw = memo?.takeCommit(id) ?? packs.readObject(id, type: 1),
       let parsed = RawCommit(raw, id: id)
     {
       return CommitChange(commit: parsed.record, files: try files(id: id, tree: parsed.tree, parents: parsed.parents))
@@ -217,7 +217,7 @@ struct ChangeBuilder {
   /// The root tree of commit `id` (read directly when packed).
   private func commitTree(_ id: ObjectID) throws -> ObjectID {
     if let packs, let raw = packs.readObject(id, type: 1), let header = CommitHeader(raw), let tree = header.tree {
-      trees?.keepCommit(id, raw)
+      memo?.keepCommit(id, raw)
       return tree
     }
     return ObjectID(git_commit_tree_id(try handle.lookupCommit(id).pointer).pointee)
@@ -275,9 +275,9 @@ struct ChangeBuilder {
 
   /// A tree's entries read from its raw object (through the pack reader when there is one).
   func tree(_ id: ObjectID) throws -> RawTree {
-    if let hit = trees?.get(id) { return hit }
+    if let hit = memo?.getTree(id) { return hit }
     let tree = try readTree(id)
-    trees?.put(id, tree)
+    memo?.putTree(id, tree)
     return tree
   }
 
