@@ -201,6 +201,20 @@ public enum MessageText {
   }
 }
 
+/// The decimal number of at most `maxDigits` digits at `bytes[at...]`, `at` moved past it; nil
+/// (and `at` unmoved) when no digit is there.
+func readDecimal(_ bytes: UnsafeBufferPointer<UInt8>, at: inout Int, maxDigits: Int) -> Int64? {
+  var value: Int64 = 0
+  var k = at
+  while k < bytes.count, k - at < maxDigits, bytes[k] >= 0x30, bytes[k] <= 0x39 {
+    value = value * 10 + Int64(bytes[k] - 0x30)
+    k += 1
+  }
+  guard k > at else { return nil }
+  at = k
+  return value
+}
+
 /// A commit record parsed from a raw commit object the way libgit2 1.5 parses it, for the commits the
 /// pack reader reads directly: `tree`, `parent` lines, `author` (extra ones skipped), `committer`,
 /// other headers up to the blank line (`encoding` kept), then the message (leading newlines dropped,
@@ -281,25 +295,13 @@ struct RawCommit {
       var k = close + 1
       guard k < s.count, s[k] == 0x20 else { return nil }
       k += 1
-      var time: Int64 = 0
-      var digits = 0
-      while k < s.count, s[k] >= 0x30, s[k] <= 0x39, digits < 18 {
-        time = time * 10 + Int64(s[k] - 0x30)
-        digits += 1
-        k += 1
-      }
-      guard digits > 0, k + 1 < s.count, s[k] == 0x20, s[k + 1] == UInt8(ascii: "+") || s[k + 1] == UInt8(ascii: "-")
+      guard let time = readDecimal(s, at: &k, maxDigits: 18), k + 1 < s.count, s[k] == 0x20,
+        s[k + 1] == UInt8(ascii: "+") || s[k + 1] == UInt8(ascii: "-")
       else { return nil }
       let sign = s[k + 1]
       k += 2
-      var zone = 0
-      var zoneDigits = 0
-      while k < s.count, s[k] >= 0x30, s[k] <= 0x39, zoneDigits < 9 {
-        zone = zone * 10 + Int(s[k] - 0x30)
-        zoneDigits += 1
-        k += 1
-      }
-      guard zoneDigits > 0, k == s.count else { return nil }
+      guard let zoneValue = readDecimal(s, at: &k, maxDigits: 9), k == s.count else { return nil }
+      let zone = Int(zoneValue)
       let hours = zone / 100
       let minutes = zone % 100
       var offset = 0

@@ -420,14 +420,7 @@ struct CommitHeader {
           guard let close = line.lastIndex(of: UInt8(ascii: ">")) else { return false }
           var k = close + 1
           while k < line.count, line[k] == 0x20 { k += 1 }
-          var value: Int64 = 0
-          var digits = 0
-          while k < line.count, line[k] >= 0x30, line[k] <= 0x39, digits < 18 {
-            value = value * 10 + Int64(line[k] - 0x30)
-            digits += 1
-            k += 1
-          }
-          guard digits > 0 else { return false }
+          guard let value = readDecimal(line, at: &k, maxDigits: 18) else { return false }
           time = value
         }
         at = end + 1
