@@ -121,15 +121,22 @@ extension SandboxRunner {
     }
   }
 
-  /// Runs a fetch-phase sandbox whose command asks the proxy for a host that is not allowed: the
-  /// forwarder must start, the proxy must answer 403 and log the refusal. Not part of `usable`
-  /// (replays without fetch steps do not need it).
-  private func probeFetch(_ items: inout [SandboxCheck.Item], forwarder: String) {
+  /// The policy of the check's probes: small limits, and weaker enforcement allowed (the probe is the
+  /// gate's own command: it reads what holds, whatever the limits).
+  private var probePolicy: SandboxPolicy {
     var small = policy
     small.allowWeakerLimits = true
     small.limits = SandboxLimits(
       wallClockSeconds: 30, memoryBytes: 256 << 20, processes: 64, cpus: 1, diskBytes: 8 << 20,
       tmpBytes: 8 << 20, shmBytes: 8 << 20)
+    return small
+  }
+
+  /// Runs a fetch-phase sandbox whose command asks the proxy for a host that is not allowed: the
+  /// forwarder must start, the proxy must answer 403 and log the refusal. Not part of `usable`
+  /// (replays without fetch steps do not need it).
+  private func probeFetch(_ items: inout [SandboxCheck.Item], forwarder: String) {
+    let small = probePolicy
     let egress = FetchEgress(policy: EgressPolicy(allowedHosts: []), forwarder: forwarder)
     // curl through the proxy variables' address, as a fetch tool would.
     let script =
@@ -154,12 +161,7 @@ extension SandboxRunner {
 
   /// Runs a real sandbox that reports what it sees; each guarantee becomes an item.
   private func probe(_ items: inout [SandboxCheck.Item]) -> Bool {
-    var small = policy
-    // The probe is the gate's own command: it reads what holds, whatever the limits.
-    small.allowWeakerLimits = true
-    small.limits = SandboxLimits(
-      wallClockSeconds: 30, memoryBytes: 256 << 20, processes: 64, cpus: 1, diskBytes: 8 << 20,
-      tmpBytes: 8 << 20, shmBytes: 8 << 20)
+    let small = probePolicy
     let script =
       "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status; echo ifaces $(tail -n +3 /proc/net/dev | wc -l); "
       + "unshare -U true 2>/dev/null && echo userns-open || echo userns-closed"

@@ -71,11 +71,7 @@ struct PhaseClock {
     last = at
   }
 
-  mutating func mark(_ name: String) {
-    let now = monotonicNow()
-    phases.append(SandboxPhase(name: name, seconds: now - last))
-    last = now
-  }
+  mutating func mark(_ name: String) { split(name, at: monotonicNow()) }
 }
 
 /// The fetch phase's network: the gate's allowlisting proxy, reached through a forwarder inside

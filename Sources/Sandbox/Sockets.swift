@@ -171,22 +171,26 @@ struct ResolvedAddress: @unchecked Sendable {
 
   /// Parses a numeric IPv4 or IPv6 literal.
   init?(literal: String, port: UInt16) {
-    var storage = sockaddr_storage()
     if literal.contains(":") {
       var a6 = sockaddr_in6()
       a6.sin6_family = sa_family_t(AF_INET6)
       a6.sin6_port = port.bigEndian
       guard inet_pton(AF_INET6, literal, &a6.sin6_addr) == 1 else { return nil }
-      withUnsafeMutableBytes(of: &storage) { dst in withUnsafeBytes(of: a6) { dst.copyMemory(from: $0) } }
-      self.init(storage: storage, length: socklen_t(MemoryLayout<sockaddr_in6>.size))
+      self.init(address: a6)
     } else {
       var a4 = sockaddr_in()
       a4.sin_family = sa_family_t(AF_INET)
       a4.sin_port = port.bigEndian
       guard inet_pton(AF_INET, literal, &a4.sin_addr) == 1 else { return nil }
-      withUnsafeMutableBytes(of: &storage) { dst in withUnsafeBytes(of: a4) { dst.copyMemory(from: $0) } }
-      self.init(storage: storage, length: socklen_t(MemoryLayout<sockaddr_in>.size))
+      self.init(address: a4)
     }
+  }
+
+  /// A `sockaddr_in` or `sockaddr_in6`, copied into storage with its length.
+  private init<Address>(address: Address) {
+    var storage = sockaddr_storage()
+    withUnsafeMutableBytes(of: &storage) { dst in withUnsafeBytes(of: address) { dst.copyMemory(from: $0) } }
+    self.init(storage: storage, length: socklen_t(MemoryLayout<Address>.size))
   }
 
   init(storage: sockaddr_storage, length: socklen_t) {
