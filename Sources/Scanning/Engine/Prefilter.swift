@@ -259,17 +259,26 @@ struct KeywordAutomaton: Sendable {
         var p = 0
         let n = bytes.count
         while p < n {
-          let next = table[state &<< shift | Int(cls[Int(bytes[p])])]
-          if next >= 0 {
-            state = Int(next)
-          } else {
-            state = Int(~next)
-            for r in outs[state] { body(Int(r), p) }
-          }
+          if Self.step(table, &state, shift, cls[Int(bytes[p])]) { for r in outs[state] { body(Int(r), p) } }
           p &+= 1
         }
       }
     }
+  }
+
+  /// One transition: `state` moves on the byte's class; true when the new state has outputs (the
+  /// table marks those states by storing their complement).
+  @inline(__always)
+  private static func step<Entry: FixedWidthInteger & SignedInteger>(
+    _ table: UnsafeBufferPointer<Entry>, _ state: inout Int, _ shift: Int, _ byteClass: UInt8
+  ) -> Bool {
+    let next = table[state &<< shift | Int(byteClass)]
+    if next >= 0 {
+      state = Int(next)
+      return false
+    }
+    state = Int(~next)
+    return true
   }
 
   /// Buffers shorter than this are walked in one piece.
@@ -319,19 +328,12 @@ struct KeywordAutomaton: Sendable {
         var a = 0
         var b = half
         let n = bytes.count
+        // The two walks' table loads are issued together; each step is `Self.step`.
         while a < half && b < n {
-          let nextA = table[stateA &<< shift | Int(cls[Int(bytes[a])])]
-          let nextB = table[stateB &<< shift | Int(cls[Int(bytes[b])])]
-          if nextA >= 0 {
-            stateA = Int(nextA)
-          } else {
-            stateA = Int(~nextA)
-            for r in outs[stateA] { body(Int(r), a) }
-          }
-          if nextB >= 0 {
-            stateB = Int(nextB)
-          } else {
-            stateB = Int(~nextB)
+          let hitA = Self.step(table, &stateA, shift, cls[Int(bytes[a])])
+          let hitB = Self.step(table, &stateB, shift, cls[Int(bytes[b])])
+          if hitA { for r in outs[stateA] { body(Int(r), a) } }
+          if hitB {
             pending.append(Int32(stateB))
             pending.append(Int32(b))
           }
@@ -339,21 +341,11 @@ struct KeywordAutomaton: Sendable {
           b &+= 1
         }
         while a < half {
-          let next = table[stateA &<< shift | Int(cls[Int(bytes[a])])]
-          if next >= 0 {
-            stateA = Int(next)
-          } else {
-            stateA = Int(~next)
-            for r in outs[stateA] { body(Int(r), a) }
-          }
+          if Self.step(table, &stateA, shift, cls[Int(bytes[a])]) { for r in outs[stateA] { body(Int(r), a) } }
           a &+= 1
         }
         while b < n {
-          let next = table[stateB &<< shift | Int(cls[Int(bytes[b])])]
-          if next >= 0 {
-            stateB = Int(next)
-          } else {
-            stateB = Int(~next)
+          if Self.step(table, &stateB, shift, cls[Int(bytes[b])]) {
             pending.append(Int32(stateB))
             pending.append(Int32(b))
           }
