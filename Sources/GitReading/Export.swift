@@ -14,11 +14,7 @@ extension Repository {
     let writer = FileWriter()
     do {
       try handle.withLock { _ in
-        let id = try handle.resolveCommitID(commit)
-        let c = try handle.lookupCommit(id)
-        var treeOut: OpaquePointer?
-        try check(git_commit_tree(&treeOut, c.pointer), "git_commit_tree(\(id))")
-        let tree = GitObject(treeOut!)
+        let tree = try handle.commitTree(try handle.resolveCommitID(commit))
         try writeTree(tree.pointer, dirfd: root, path: "", writer: writer)
       }
     } catch {

@@ -242,6 +242,14 @@ extension RepoHandle {
     return GitObject(out!)
   }
 
+  /// The root tree of commit `id`.
+  func commitTree(_ id: ObjectID) throws -> GitObject {
+    let commit = try lookupCommit(id)
+    var out: OpaquePointer?
+    try check(git_commit_tree(&out, commit.pointer), "git_commit_tree(\(id))")
+    return GitObject(out!)
+  }
+
   /// The object directories whose packs hold this repository's objects: the common directory's
   /// `objects` (shared by linked worktrees) and the extra ones (quarantine, alternates from the
   /// environment).

@@ -122,11 +122,7 @@ public final class Repository: @unchecked Sendable {
   /// A file's bytes at a revision, like `git show REV:PATH`; nil when the path does not exist there.
   public func readFile(rev: String, path: String) throws -> [UInt8]? {
     try handle.withLock { repo in
-      let commitID = try handle.resolveCommitID(rev)
-      let commit = try handle.lookupCommit(commitID)
-      var treeOut: OpaquePointer?
-      try check(git_commit_tree(&treeOut, commit.pointer), "git_commit_tree(\(commitID))")
-      let tree = GitObject(treeOut!)
+      let tree = try handle.commitTree(try handle.resolveCommitID(rev))
       var entry: OpaquePointer?
       let status = git_tree_entry_bypath(&entry, tree.pointer, path)
       if status == GIT_ENOTFOUND.rawValue { return nil }

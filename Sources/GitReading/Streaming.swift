@@ -103,10 +103,7 @@ extension Repository {
       let headCommit = try? handle.resolveCommitID("HEAD")
       var headEntries: [String: (id: ObjectID, mode: UInt32)] = [:]
       if let headCommit {
-        let commit = try handle.lookupCommit(headCommit)
-        var treeOut: OpaquePointer?
-        try check(git_commit_tree(&treeOut, commit.pointer), "git_commit_tree(HEAD)")
-        try flatten(GitObject(treeOut!).pointer, prefix: "", into: &headEntries)
+        try flatten(try handle.commitTree(headCommit).pointer, prefix: "", into: &headEntries)
       }
       var raw: [RawChange] = []
       let count = git_index_entrycount(index.pointer)
