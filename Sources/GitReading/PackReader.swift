@@ -136,10 +136,7 @@ final class PackSet: Sendable {
 
 /// Resolved objects and delta bases by (pack, offset), bounded in bytes. Two generations: new
 /// entries go to the young one; when it holds half the bound it becomes the old one and the previous
-/// old one is dropped; a hit in the old generation moves the entry back to the young one. A large
-/// cache is split into shards by offset, each with its own lock and an equal share of the bound: the
-/// workers look up every link of every delta chain here, and one lock made them queue (a contended
-/// lock is a system call).
+/// old one is dropped; a hit in the old generation moves the entry back to the young one.
 final class DeltaBaseCache: Sendable {
   struct Key: Hashable {
     var pack: Int
@@ -151,104 +148,108 @@ final class DeltaBaseCache: Sendable {
     var data: BlobData
   }
 
-  private struct State {
+  /// One store: two generations bounded together by `capacity` bytes.
+  private struct Generations {
     var young: [Key: Entry] = [:]
     var old: [Key: Entry] = [:]
     var youngBytes = 0
+    let capacity: Int
+
+    /// A hit in the old generation moves back to the young one.
+    mutating func get(_ key: Key, dropping dropped: inout [Key: Entry]) -> Entry? {
+      if let hit = young[key] { return hit }
+      guard let hit = old.removeValue(forKey: key) else { return nil }
+      add(key, hit, dropping: &dropped)
+      return hit
+    }
+
+    /// Adds an entry to the young generation; an old generation it replaces goes to `dropped`, for
+    /// the caller to free outside the lock.
+    mutating func add(_ key: Key, _ entry: Entry, dropping dropped: inout [Key: Entry]) {
+      guard young[key] == nil else { return }
+      young[key] = entry
+      youngBytes += entry.data.count + 64
+      guard youngBytes > capacity / 2 else { return }
+      dropped = old
+      old = young
+      young = [:]
+      youngBytes = 0
+    }
+
+    var residentBytes: Int {
+      young.values.reduce(0) { $0 + $1.data.count + 64 } + old.values.reduce(0) { $0 + $1.data.count + 64 }
+    }
+  }
+
+  /// A shard's two stores under one lock: chain results, and the whole objects at the roots of delta
+  /// chains, kept apart (a quarter of the bound in a sharded cache) so the stream of chain results
+  /// does not push them out; a missing root means inflating it again.
+  private struct State {
+    var main: Generations
+    var roots: Generations
   }
 
   private final class Shard: Sendable {
-    let capacity: Int
-    let state = Mutex(State())
-    init(capacity: Int) { self.capacity = capacity }
+    let state: Mutex<State>
+    init(capacity: Int, rootCapacity: Int) {
+      state = Mutex(State(main: Generations(capacity: capacity), roots: Generations(capacity: rootCapacity)))
+    }
   }
 
   let capacity: Int
+  /// A large cache is split by offset into shards, each with its own lock: the workers look up every
+  /// link of every delta chain here, and one lock made them queue (a contended lock is a system call).
   private let shards: [Shard]
-  /// Whole objects that are the roots of delta chains, kept apart (a quarter of the bound) so the
-  /// stream of chain results does not push them out: a missing root means inflating it again.
-  private let roots: [Shard]
+  /// Bytes of one shard's stores.
+  private let shardCapacity: Int
+  private let rootCapacity: Int
 
   init(capacity: Int) {
     self.capacity = capacity
     let count = capacity >= 8 << 20 ? 8 : 1
     let rootShare = count > 1 ? capacity / 4 : 0
-    shards = (0..<count).map { _ in Shard(capacity: (capacity - rootShare) / count) }
-    roots = count > 1 ? (0..<count).map { _ in Shard(capacity: rootShare / count) } : []
+    shardCapacity = (capacity - rootShare) / count
+    rootCapacity = rootShare / count
+    shards = (0..<count).map { [shardCapacity, rootCapacity] _ in
+      Shard(capacity: shardCapacity, rootCapacity: rootCapacity)
+    }
   }
 
-  /// A chain root by key, nil when not kept.
-  func root(_ key: Key) -> Entry? {
-    roots.isEmpty ? nil : Self.lookup(key, in: roots[shardIndex(key)])
-  }
-
-  /// Keeps a chain root (in the main store when there is no separate one).
-  func putRoot(_ key: Key, _ entry: Entry) {
-    guard !roots.isEmpty else { return put(key, entry) }
-    let shard = roots[shardIndex(key)]
-    guard entry.data.count <= shard.capacity / 2 else { return put(key, entry) }
-    Self.insert(key, entry, in: shard)
-  }
-
-  private func shardIndex(_ key: Key) -> Int {
-    if shards.count == 1 { return 0 }
+  private func shard(_ key: Key) -> Shard {
+    if shards.count == 1 { return shards[0] }
     let mixed = UInt64(truncatingIfNeeded: key.offset &+ key.pack) &* 0x9E37_79B9_7F4A_7C15
-    return Int(mixed >> 61) & (shards.count - 1)
+    return shards[Int(mixed >> 61) & (shards.count - 1)]
   }
 
-  private func shard(_ key: Key) -> Shard { shards[shardIndex(key)] }
-
-  /// An entry from the main store, else from the chain roots.
+  /// An entry from the chain results, else from the chain roots.
   func get(_ key: Key) -> Entry? {
-    Self.lookup(key, in: shard(key)) ?? root(key)
-  }
-
-  /// A hit in the old generation moves back to the young one. A generation dropped by that move is
-  /// freed after the lock is released.
-  private static func lookup(_ key: Key, in shard: Shard) -> Entry? {
-    let (hit, dropped) = shard.state.withLock { s -> (Entry?, [Key: Entry]) in
-      if let hit = s.young[key] { return (hit, [:]) }
-      guard let hit = s.old.removeValue(forKey: key) else { return (nil, [:]) }
-      return (hit, add(key, hit, to: &s, capacity: shard.capacity))
+    var dropped: [Key: Entry] = [:]
+    let hit = shard(key).state.withLock { s in
+      s.main.get(key, dropping: &dropped) ?? s.roots.get(key, dropping: &dropped)
     }
     _ = consume dropped
     return hit
   }
 
-  private static func insert(_ key: Key, _ entry: Entry, in shard: Shard) {
-    let dropped = shard.state.withLock { s -> [Key: Entry] in
-      s.young[key] == nil ? add(key, entry, to: &s, capacity: shard.capacity) : [:]
-    }
+  func put(_ key: Key, _ entry: Entry) {
+    guard entry.data.count <= max(capacity / 8, shardCapacity / 2) else { return }
+    var dropped: [Key: Entry] = [:]
+    shard(key).state.withLock { $0.main.add(key, entry, dropping: &dropped) }
     _ = consume dropped
   }
 
-  /// Bytes held in both generations, with a small allowance per entry.
+  /// Keeps the whole object at the root of a delta chain (with the chain results when there is no
+  /// separate room for roots, or it does not fit there).
+  func putRoot(_ key: Key, _ entry: Entry) {
+    guard rootCapacity > 0, entry.data.count <= rootCapacity / 2 else { return put(key, entry) }
+    var dropped: [Key: Entry] = [:]
+    shard(key).state.withLock { $0.roots.add(key, entry, dropping: &dropped) }
+    _ = consume dropped
+  }
+
+  /// Bytes held in all stores, with a small allowance per entry.
   var residentBytes: Int {
-    (shards + roots).reduce(0) { total, shard in
-      total
-        + shard.state.withLock { s in
-          s.young.values.reduce(0) { $0 + $1.data.count + 64 } + s.old.values.reduce(0) { $0 + $1.data.count + 64 }
-        }
-    }
-  }
-
-  func put(_ key: Key, _ entry: Entry) {
-    let shard = shard(key)
-    guard entry.data.count <= max(capacity / 8, shard.capacity / 2) else { return }
-    Self.insert(key, entry, in: shard)
-  }
-
-  /// Adds an entry to the young generation; returns the old generation it replaced, if any, for the
-  /// caller to free outside the lock.
-  private static func add(_ key: Key, _ entry: Entry, to s: inout State, capacity: Int) -> [Key: Entry] {
-    s.young[key] = entry
-    s.youngBytes += entry.data.count + 64
-    guard s.youngBytes > capacity / 2 else { return [:] }
-    let dropped = s.old
-    s.old = s.young
-    s.young = [:]
-    s.youngBytes = 0
-    return dropped
+    shards.reduce(0) { total, shard in total + shard.state.withLock { $0.main.residentBytes + $0.roots.residentBytes } }
   }
 }
 
